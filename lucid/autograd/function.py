@@ -1,0 +1,158 @@
+"""Function: one differentiable operation, its forward and its backward side by side.
+
+An op is a subclass with two static methods::
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):            # raw arrays in, raw array out
+            y = backend.xp_of(x).exp(x)
+            ctx.save(y)                 # only what backward needs
+            return y
+
+        @staticmethod
+        def backward(ctx, grad):        # dL/dy in, dL/d(each input) out
+            (y,) = ctx.saved
+            return (grad * y,)
+
+``Exp.apply(t)`` unwraps the tensors, runs ``forward`` on their arrays and
+wraps the result.  When grad mode is on and an input requires grad it also
+turns ``ctx`` into a *node* of the graph: it remembers the inputs' nodes (or
+leaf tensors), their shapes, and a creation number that the engine uses to
+visit nodes in reverse order.
+
+``backward`` returns one gradient per positional argument of ``forward``
+(``None`` for non-tensor arguments or inputs that need no gradient).  It may
+return a gradient of the *broadcast* shape: the engine sums it down to the
+input's shape, in one place, so no op has to.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from lucid import backend
+from lucid.autograd.grad_mode import _state
+
+_creation_counter = itertools.count()
+
+
+class Node:
+    """The record an op leaves in the graph (it is also the ``ctx`` passed to forward/backward).
+
+    Attributes
+    ----------
+    fn : type
+        The :class:`Function` subclass that made it.
+    saved : tuple
+        Arrays that ``backward`` needs (set with :meth:`save`), released after backward.
+    parents : tuple
+        Per positional input: the input's ``Node``, the leaf ``Tensor`` that
+        accumulates its gradient, or ``None`` when no gradient is needed.
+    needs_input_grad : tuple of bool
+        Per positional input: whether backward must compute that gradient.
+    """
+
+    __slots__ = ("fn", "saved", "parents", "shapes", "dtypes", "seq", "needs_input_grad",
+                 "retained", "versions", "freed", "__dict__", "__weakref__")
+
+    def __init__(self) -> None:
+        self.saved = ()
+        self.retained = None
+        self.versions = None
+        self.freed = False
+        self.needs_input_grad = ()
+
+    def save(self, *arrays: Any) -> None:
+        """Keep ``arrays`` for backward (the engine frees them afterwards)."""
+        self.saved = arrays
+
+    @property
+    def name(self) -> str:
+        return self.fn.__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.fn.__name__}Backward>"
+
+
+class Function:
+    """Base class of every differentiable operation.  Subclasses define ``forward`` and ``backward``."""
+
+    #: True for ops whose output may share memory with their first input
+    #: (reshape, transpose, slicing); the output then shares the input's
+    #: version counter, so in-place writes through either are noticed.
+    is_view = False
+
+    @staticmethod
+    def forward(ctx: Node, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Node, grad: Any) -> tuple:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any):
+        """Run the op on tensors (and constants) and, if needed, record it in the graph."""
+        arrays = []
+        needs_grad = False
+        array_type = None
+        for a in args:
+            if isinstance(a, Tensor):
+                data = a.data
+                if array_type is None:
+                    array_type = type(data)
+                elif type(data) is not array_type:
+                    _raise_device_mix(cls, args)
+                needs_grad = needs_grad or a.requires_grad
+                arrays.append(data)
+            else:
+                arrays.append(a)
+        needs_grad = needs_grad and _state.enabled
+
+        ctx = Node()
+        if needs_grad:
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        out = cls.forward(ctx, *arrays, **kwargs)
+        result = Tensor._make(out, needs_grad)
+        if cls.is_view:
+            result._version = args[0]._version
+        if not needs_grad:
+            return result
+
+        ctx.fn = cls
+        ctx.parents = tuple(
+            (a.grad_fn if a.grad_fn is not None else a) if isinstance(a, Tensor) and a.requires_grad else None
+            for a in args
+        )
+        ctx.shapes = tuple(a.data.shape if isinstance(a, Tensor) else None for a in args)
+        ctx.dtypes = tuple(a.data.dtype if isinstance(a, Tensor) else None for a in args)
+        ctx.seq = next(_creation_counter)
+        if ctx.saved:
+            ctx.versions = _versions_of_saved(ctx.saved, args, result)
+        result.grad_fn = ctx
+        return result
+
+
+def _versions_of_saved(saved: tuple, args: tuple, result) -> list | None:
+    """Remember the version of every tensor whose array backward will read."""
+    versions = []
+    for arr in saved:
+        if arr is result.data:
+            versions.append((result._version, result._version[0], "output"))
+            continue
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor) and arr is a.data:
+                versions.append((a._version, a._version[0], f"input {i}"))
+                break
+    return versions or None
+
+
+def _raise_device_mix(cls, args) -> None:
+    devices = [f"{backend.device_of(a.data)!r} (shape {tuple(a.shape)})" for a in args if isinstance(a, Tensor)]
+    raise RuntimeError(
+        f"{cls.__name__}: expected all tensors on the same device, got tensors on "
+        f"{' and '.join(devices)}; move them with .to('cpu') or .to('gpu') first"
+    )
+
+
+from lucid.tensor import Tensor  # noqa: E402  (tensor.py imports ops, which import this module)

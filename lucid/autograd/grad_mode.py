@@ -1,0 +1,93 @@
+"""Grad mode: whether operations record a graph.  The only global switch lucid has."""
+from __future__ import annotations
+
+import functools
+
+
+class _GradMode:
+    """Holds one boolean; ops read ``_state.enabled`` on every call, so keep it a plain attribute."""
+
+    __slots__ = ("enabled",)
+
+    def __init__(self) -> None:
+        self.enabled = True
+
+
+_state = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """Return True when operations record a graph for backward.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> lucid.is_grad_enabled()
+    True
+    >>> with lucid.no_grad():
+    ...     lucid.is_grad_enabled()
+    False
+    """
+    return _state.enabled
+
+
+class _SetGradMode:
+    """Context manager and decorator that sets grad mode and restores it on exit."""
+
+    mode: bool
+
+    def __enter__(self) -> None:
+        self._previous = _state.enabled
+        _state.enabled = self.mode
+
+    def __exit__(self, *exc) -> None:
+        _state.enabled = self._previous
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_SetGradMode):
+    """Turn off graph recording: results of operations do not require grad.
+
+    Use it for evaluation and for parameter updates.  Works as a context
+    manager and as a decorator.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> x = lucid.tensor([1.0, 2.0], requires_grad=True)
+    >>> with lucid.no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    >>> @lucid.no_grad()
+    ... def evaluate(t):
+    ...     return t * 3
+    >>> evaluate(x).requires_grad
+    False
+    """
+
+    mode = False
+
+
+class enable_grad(_SetGradMode):
+    """Turn graph recording back on, for example inside a ``no_grad`` block.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> x = lucid.tensor([1.0], requires_grad=True)
+    >>> with lucid.no_grad():
+    ...     with lucid.enable_grad():
+    ...         y = x * 2
+    >>> y.requires_grad
+    True
+    """
+
+    mode = True

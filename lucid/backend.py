@@ -1,0 +1,330 @@
+"""The one module that knows which array library holds the numbers.
+
+Everything else in lucid asks this module for the *array namespace* ``xp`` of
+an array (``numpy`` on the CPU, CuPy on an NVIDIA GPU) and then calls the
+functions that both libraries share under the Python array API standard
+(``xp.exp``, ``xp.matmul``, ``xp.permute_dims``, ...).  The handful of things
+that differ between libraries live here and nowhere else:
+
+* device names and moving arrays between devices (:func:`to_device`,
+  :func:`to_host`);
+* scatter-add, used by the gradient of indexing (:func:`index_add`);
+* random numbers (drawn on the host so a seed means the same numbers on
+  every device, then moved);
+* a few fast paths that only NumPy has (``einsum``).
+
+CuPy is imported lazily, the first time the GPU is asked for, so
+``import lucid`` works on machines without it.
+
+For tests, :func:`use_gpu_stand_in` lets any array-API namespace play the
+GPU.  The test suite uses ``array_api_strict`` on its non-default device,
+which refuses silent conversions to NumPy and any mixing of devices, so the
+code paths meant for CuPy run (and fail loudly) on a machine with no GPU.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import numpy as np
+
+CPU = "cpu"
+GPU = "gpu"
+
+_DEVICE_ALIASES = {"cpu": CPU, "gpu": GPU, "cuda": GPU, "cuda:0": GPU}
+
+
+class _Accelerator:
+    """How lucid reaches the device it calls ``"gpu"``: a namespace and a device handle."""
+
+    def __init__(self, xp: Any, device: Any, name: str):
+        self.xp = xp
+        self.device = device
+        self.name = name
+        self.array_type = type(xp.zeros((), device=device)) if device is not None else type(xp.zeros(()))
+
+
+_accelerator: _Accelerator | None = None
+
+
+class GPUUnavailableError(RuntimeError):
+    """Raised when ``device="gpu"`` is asked for on a machine that cannot provide it."""
+
+
+def _load_cupy() -> _Accelerator:
+    try:
+        import cupy  # the only place lucid imports CuPy
+    except ImportError as exc:  # pragma: no cover - depends on the machine
+        raise GPUUnavailableError(
+            "device='gpu' needs CuPy, which is not installed. Install it with "
+            "`python -m pip install -e \".[gpu]\"` (CUDA 12; for another CUDA "
+            "version install the matching wheel, e.g. `pip install cupy-cuda11x`)."
+        ) from exc
+    try:
+        available = cupy.cuda.is_available()
+    except Exception:  # pragma: no cover - driver problems surface here
+        available = False
+    if not available:  # pragma: no cover - depends on the machine
+        raise GPUUnavailableError(
+            "device='gpu' needs an NVIDIA GPU with a working CUDA driver; CuPy is "
+            "installed but found no CUDA device (cupy.cuda.is_available() is False)."
+        )
+    try:
+        import array_api_compat.cupy as cupy_xp  # array-API names (concat, permute_dims, ...)
+    except ImportError:  # pragma: no cover
+        cupy_xp = cupy
+    return _Accelerator(cupy_xp, None, "cupy")
+
+
+def _gpu() -> _Accelerator:
+    global _accelerator
+    if _accelerator is None:
+        _accelerator = _load_cupy()
+    return _accelerator
+
+
+def gpu_available() -> bool:
+    """Return True when ``device="gpu"`` can be used (CuPy installed and a CUDA device found).
+
+    Examples
+    --------
+    >>> import lucid
+    >>> isinstance(lucid.backend.gpu_available(), bool)
+    True
+    """
+    try:
+        _gpu()
+    except GPUUnavailableError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def use_gpu_stand_in(xp: Any, device: Any = None):
+    """Let another array-API namespace play the role of the GPU (for tests).
+
+    Inside the ``with`` block, ``device="gpu"`` creates arrays of ``xp`` on
+    ``device``.  The test suite uses ``array_api_strict`` on
+    ``Device("device1")`` to exercise every GPU code path without a GPU.
+    """
+    global _accelerator
+    previous = _accelerator
+    _accelerator = _Accelerator(xp, device, getattr(xp, "__name__", "stand-in"))
+    try:
+        yield
+    finally:
+        _accelerator = previous
+
+
+# ----------------------------------------------------------------------------- devices
+def normalize_device(device: Any) -> str:
+    """Map a user's device name to ``"cpu"`` or ``"gpu"``; raise a clear error otherwise."""
+    if device is None:
+        return CPU
+    key = str(device).lower() if isinstance(device, str) else None
+    if key not in _DEVICE_ALIASES:
+        raise ValueError(
+            f"device must be one of 'cpu', 'gpu', 'cuda' or 'cuda:0', got {device!r}"
+        )
+    return _DEVICE_ALIASES[key]
+
+
+def ensure_array(value: Any) -> Any:
+    """NumPy turns 0-d results into scalars (``np.float32``); make them 0-d arrays again."""
+    return np.asarray(value) if isinstance(value, np.generic) else value
+
+
+def device_of(array: Any) -> str:
+    """Return ``"cpu"`` for a NumPy array and ``"gpu"`` for an array of the accelerator."""
+    return CPU if type(array) is np.ndarray else GPU
+
+
+def xp_of(array: Any) -> Any:
+    """Return the array namespace (module) that owns ``array``."""
+    if type(array) is np.ndarray:
+        return np
+    if _accelerator is not None and type(array) is _accelerator.array_type:
+        return _accelerator.xp
+    return array.__array_namespace__()
+
+
+def is_array(obj: Any) -> bool:
+    """True for a NumPy array or an array of the accelerator namespace."""
+    if isinstance(obj, np.ndarray):
+        return True
+    return _accelerator is not None and type(obj) is _accelerator.array_type
+
+
+def _namespace_for(device: str):
+    if device == CPU:
+        return np, None
+    acc = _gpu()
+    return acc.xp, acc.device
+
+
+def namespace(device: str) -> Any:
+    """The array namespace used for ``device``."""
+    return _namespace_for(normalize_device(device))[0]
+
+
+# ----------------------------------------------------------------------------- dtypes
+def to_numpy_dtype(dtype: Any) -> np.dtype:
+    """Turn any library's dtype (or a name such as ``"float32"``) into a NumPy dtype."""
+    np_dtype = getattr(dtype, "_np_dtype", None)  # array_api_strict dtypes wrap a NumPy one
+    return np.dtype(np_dtype if np_dtype is not None else dtype)
+
+
+def native_dtype(xp: Any, dtype: Any) -> Any:
+    """The dtype object that namespace ``xp`` understands for ``dtype``."""
+    if xp is np:
+        return to_numpy_dtype(dtype)
+    return getattr(xp, to_numpy_dtype(dtype).name)
+
+
+# ----------------------------------------------------------------------------- creation and transfer
+def asarray(data: Any, dtype: Any = None, device: str = CPU) -> Any:
+    """Make an array of ``data`` on ``device`` (data: array, nested list or scalar)."""
+    device = normalize_device(device)
+    if device == CPU:
+        if not isinstance(data, np.ndarray) and not isinstance(data, (list, tuple, int, float, bool, np.generic)):
+            if is_array(data) or hasattr(data, "__array_namespace__"):
+                data = to_host(data)
+        return np.asarray(data, dtype=None if dtype is None else to_numpy_dtype(dtype))
+    xp, dev = _namespace_for(device)
+    if not is_array(data):
+        data = np.asarray(data, dtype=None if dtype is None else to_numpy_dtype(dtype))
+        if dtype is None:
+            dtype = data.dtype
+    elif dtype is None:
+        dtype = data.dtype
+    kwargs = {} if dev is None else {"device": dev}
+    if isinstance(data, np.ndarray) and _accelerator is not None and _accelerator.name == "cupy":
+        return xp.asarray(data, dtype=native_dtype(xp, dtype))
+    if isinstance(data, np.ndarray):
+        # a stand-in namespace: build from nested Python values so it never holds NumPy memory
+        return xp.asarray(data.tolist() if data.ndim else data.item(), dtype=native_dtype(xp, dtype), **kwargs)
+    return xp.asarray(data, dtype=native_dtype(xp, dtype), **kwargs)
+
+
+def to_host(array: Any) -> np.ndarray:
+    """Copy ``array`` to a NumPy array on the host (no copy if it already is one)."""
+    if isinstance(array, np.ndarray):
+        return array
+    if hasattr(array, "get"):  # CuPy
+        return array.get()
+    if hasattr(array, "to_device"):  # array-API stand-in: ask it to move to its CPU device
+        xp = array.__array_namespace__()
+        cpu = getattr(xp, "Device", None)
+        if cpu is not None:
+            array = array.to_device(cpu("CPU_DEVICE"))
+    return np.asarray(array)
+
+
+def to_device(array: Any, device: str) -> Any:
+    """Return ``array`` on ``device`` (the same object if it is already there)."""
+    device = normalize_device(device)
+    if device_of(array) == device:
+        return array
+    if device == CPU:
+        return to_host(array)
+    return asarray(array, device=device)
+
+
+def array_device(array: Any) -> Any:
+    """The library's own device handle of ``array``, for creating arrays next to it."""
+    return None if type(array) is np.ndarray else getattr(array, "device", None)
+
+
+def zeros(shape, dtype, like: Any) -> Any:
+    """Zeros of ``shape`` and ``dtype`` on the same device as the array ``like``."""
+    if type(like) is np.ndarray:
+        return np.zeros(shape, dtype=dtype)
+    xp = xp_of(like)
+    dev = array_device(like)
+    return xp.zeros(shape, dtype=dtype, device=dev) if dev is not None else xp.zeros(shape, dtype=dtype)
+
+
+def arange_like(n: int, like: Any, dtype: Any = None) -> Any:
+    """``arange(n)`` (int64 unless ``dtype``) on the device of ``like``."""
+    xp = xp_of(like)
+    dtype = native_dtype(xp, "int64") if dtype is None else dtype
+    dev = array_device(like)
+    if dev is None:
+        return xp.arange(n, dtype=dtype)
+    return xp.arange(n, dtype=dtype, device=dev)
+
+
+# ----------------------------------------------------------------------------- where libraries differ
+def index_add(target: Any, axis: int, index: Any, values: Any) -> Any:
+    """Add ``values`` into ``target`` at positions ``index`` along ``axis``; repeated indices add up.
+
+    ``index`` is a 1-D integer array; ``values`` has ``target``'s shape with
+    ``len(index)`` in place of ``target.shape[axis]``.  Returns ``target``
+    (modified in place where the library allows it).
+    """
+    xp = xp_of(target)
+    if xp is np:
+        moved = np.moveaxis(target, axis, 0)
+        np.add.at(moved, index, np.moveaxis(values, axis, 0))
+        return target
+    if _accelerator is not None and _accelerator.name == "cupy":  # pragma: no cover - needs a GPU
+        import cupyx
+
+        moved = xp.moveaxis(target, axis, 0)
+        cupyx.scatter_add(moved, index, xp.moveaxis(values, axis, 0))
+        return target
+    # Portable fallback: a one-hot matrix (len(index), n) contracted with the values.
+    n = target.shape[axis]
+    one_hot = xp.astype(index[:, None] == arange_like(n, index)[None, :], target.dtype)
+    moved = xp.moveaxis(values, axis, -1)  # (..., len(index))
+    summed = xp.matmul(moved, one_hot)  # (..., n)
+    return target + xp.moveaxis(summed, -1, axis)
+
+
+def einsum(subscripts: str, *operands: Any) -> Any | None:
+    """``numpy.einsum`` where the library has it (NumPy, CuPy); ``None`` otherwise.
+
+    Callers use it as a fast path and keep an array-API formulation as the fallback.
+    """
+    xp = xp_of(operands[0])
+    fn = getattr(xp, "einsum", None)
+    if fn is None:
+        return None
+    if xp is np:
+        return np.einsum(subscripts, *operands, optimize=False)
+    return fn(subscripts, *operands)
+
+
+def sliding_windows(array: Any, window: tuple[int, ...], axes: tuple[int, ...]) -> Any | None:
+    """A view of every ``window`` along ``axes`` (NumPy/CuPy); ``None`` if the library lacks it."""
+    if type(array) is np.ndarray:
+        return np.lib.stride_tricks.sliding_window_view(array, window, axis=axes)
+    if _accelerator is not None and _accelerator.name == "cupy":  # pragma: no cover - needs a GPU
+        from cupy.lib.stride_tricks import sliding_window_view
+
+        return sliding_window_view(array, window, axis=axes)
+    return None
+
+
+def random_generator(seed: int | None = None) -> np.random.Generator:
+    """A host random generator; random numbers are drawn on the host, then moved.
+
+    Drawing on the host means ``lucid.random.seed(n)`` gives the same numbers
+    on the CPU and on the GPU.
+    """
+    return np.random.default_rng(seed)
+
+
+def special_function(name: str, array: Any):
+    """A library's own special function (``erf``, ...) for ``array``, or ``None`` to use lucid's."""
+    if type(array) is np.ndarray:
+        try:
+            import scipy.special as special
+        except ImportError:
+            return None
+        return getattr(special, name, None)
+    if _accelerator is not None and _accelerator.name == "cupy":  # pragma: no cover - needs a GPU
+        import cupyx.scipy.special as special
+
+        return getattr(special, name, None)
+    return None

@@ -1,0 +1,79 @@
+"""Argument handling shared by the ops: operands, axes, and the dim/keepdim aliases."""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from lucid import backend
+from lucid.tensor import Tensor
+
+
+def operand(x: Any, name: str = "input") -> Any:
+    """A Tensor, or a Python number kept as a *weak* scalar (it does not change the tensor's dtype)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (bool, int, float)):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()  # NumPy scalars would promote float32 to float64; treat them like Python numbers
+    if isinstance(x, numbers.Number):
+        return x
+    if backend.is_array(x) or isinstance(x, (list, tuple)):
+        return Tensor(x)
+    raise TypeError(f"{name} must be a Tensor, an array or a number, got {type(x).__name__}")
+
+
+def tensor_arg(x: Any, name: str = "input") -> Tensor:
+    """Require a Tensor (arrays and lists are converted; scalars become 0-d tensors)."""
+    if isinstance(x, Tensor):
+        return x
+    if x is None or isinstance(x, str):
+        raise TypeError(f"{name} must be a Tensor, got {type(x).__name__}")
+    return Tensor(x)
+
+
+def normalize_axis(axis: Any, ndim: int, name: str = "axis") -> tuple[int, ...]:
+    """Turn ``None``, an int or a sequence of ints into a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{name} must be an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+            raise ValueError(f"{name}={a} is out of range for a tensor with {ndim} dimension(s)")
+        out.append(int(a) % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name} has repeated axes: {axis!r}")
+    return tuple(sorted(out)) if ndim else ()
+
+
+def one_axis(axis: Any, ndim: int, name: str = "axis") -> int:
+    """Validate a single axis and make it non-negative."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{name}={axis} is out of range for a tensor with {ndim} dimension(s)")
+    return int(axis) % ndim
+
+
+def alias(value: Any, default: Any, torch_value: Any, torch_name: str, name: str) -> Any:
+    """Accept PyTorch's argument name (``dim``, ``keepdim``) next to NumPy's (``axis``, ``keepdims``)."""
+    if torch_value is None:
+        return value
+    if value is not default and value != torch_value:
+        raise TypeError(f"got both {name}={value!r} and {torch_name}={torch_value!r}; pass only one")
+    return torch_value
+
+
+def shape_arg(shape: tuple, name: str = "shape") -> tuple[int, ...]:
+    """``f(2, 3)`` and ``f((2, 3))`` both mean the shape (2, 3)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for s in shape:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"{name} must be ints, got {shape!r}")
+    return tuple(int(s) for s in shape)

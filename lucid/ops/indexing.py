@@ -1,0 +1,169 @@
+"""Indexing: ``t[index]`` and ``t[index] = value``.
+
+Indices may be ints, slices, None, Ellipsis, integer arrays (lists, arrays or
+tensors) and boolean masks, with NumPy's meaning.  The gradient of a read
+scatters ``g`` back into zeros of the input's shape; repeated integer
+indices *add up* (a scatter-add, from :func:`lucid.backend.index_add`).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lucid import backend
+from lucid.autograd.function import Function
+from lucid.ops._args import operand
+from lucid.ops.arithmetic import _apply_in_place
+from lucid.tensor import Tensor
+
+
+def _is_basic(item: Any) -> bool:
+    return item is None or item is Ellipsis or isinstance(item, (int, slice)) and not isinstance(item, bool)
+
+
+def _normalize_index(index: Any, x: Tensor) -> tuple:
+    """Make every index component an int, slice, None, Ellipsis or an array on x's device."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    out = []
+    for item in index:
+        if isinstance(item, Tensor):
+            item = item.data
+        elif isinstance(item, (list, np.ndarray)) or isinstance(item, bool):
+            item = backend.asarray(np.asarray(item), device=x.device)
+        elif isinstance(item, np.integer):
+            item = int(item)
+        if backend.is_array(item):
+            if backend.device_of(item) != x.device:
+                raise RuntimeError(f"indexing: the index is on '{backend.device_of(item)}' but the tensor is on '{x.device}'")
+            kind = backend.to_numpy_dtype(item.dtype).kind
+            if kind not in "iub":
+                raise IndexError(f"indexing: index arrays must be integer or boolean, got dtype {backend.to_numpy_dtype(item.dtype)}")
+        elif not _is_basic(item):
+            raise IndexError(
+                f"indexing: only ints, slices, None, ..., integer arrays and boolean masks are valid indices, "
+                f"got {type(item).__name__}"
+            )
+        out.append(item)
+    if Ellipsis not in [i for i in out if not backend.is_array(i)]:
+        out.append(Ellipsis)  # spell out the trailing axes (the array API wants every axis named)
+    return tuple(out)
+
+
+def _single_array_axis(index: tuple, ndim: int):
+    """If the index is slices-only except one integer array, return (position, array); else None."""
+    arrays = [i for i, item in enumerate(index) if backend.is_array(item)]
+    if len(arrays) != 1:
+        return None
+    pos = arrays[0]
+    arr = index[pos]
+    if backend.to_numpy_dtype(arr.dtype).kind == "b":
+        return None
+    if any(not (isinstance(it, slice) and it == slice(None)) for it in index[:pos]):
+        return None
+    return pos, arr
+
+
+class GetItem(Function):
+    """y = x[index];  dL/dx = zeros with g scattered (added) at the indexed places"""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index, ctx.shape, ctx.dtype = index, x.shape, x.dtype
+        if type(x) is not np.ndarray:
+            single = _single_array_axis(index, x.ndim)
+            if single is not None:  # the portable form of fancy indexing on one axis
+                pos, arr = single
+                xp = backend.xp_of(x)
+                flat = xp.take(x, xp.reshape(arr, (-1,)), axis=pos)
+                return xp.reshape(flat, x.shape[:pos] + tuple(arr.shape) + x.shape[pos + 1:])
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        index = ctx.index
+        out = backend.zeros(ctx.shape, ctx.dtype, like=grad)
+        if all(_is_basic(i) for i in index) or _is_mask(index):
+            out[index] = grad  # no position is hit twice: a plain assignment is the sum
+            return out, None
+        if type(grad) is np.ndarray:
+            np.add.at(out, index, grad)
+            return out, None
+        single = _single_array_axis(index, len(ctx.shape))
+        if single is None:
+            raise NotImplementedError("indexing with several index arrays is only differentiable on the CPU")
+        pos, arr = single
+        xp = backend.xp_of(grad)
+        values = xp.reshape(grad, ctx.shape[:pos] + (-1,) + ctx.shape[pos + 1:])
+        return backend.index_add(out, pos, xp.reshape(arr, (-1,)), values), None
+
+
+def _is_mask(index: tuple) -> bool:
+    arrays = [i for i in index if backend.is_array(i)]
+    return len(arrays) == 1 and backend.to_numpy_dtype(arrays[0].dtype).kind == "b"
+
+
+class SetItem(Function):
+    """y = x with y[index] = v;  dL/dx = g with zeros at index,  dL/dv = g[index] (summed to v's shape)"""
+
+    @staticmethod
+    def forward(ctx, x, value, index):
+        ctx.index = index
+        try:
+            x[index] = value  # in place: SetItem is only used through setitem_
+        except (ValueError, TypeError) as exc:
+            shape = getattr(value, "shape", ())
+            raise ValueError(
+                f"setitem: a value of shape {tuple(shape)} cannot be assigned to the selected part of a tensor "
+                f"of shape {tuple(x.shape)} ({exc})"
+            ) from None
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        gx = None
+        if ctx.needs_input_grad[0]:
+            xp = backend.xp_of(grad)
+            gx = xp.asarray(grad, copy=True)
+            gx[ctx.index] = 0
+        gv = grad[ctx.index] if ctx.needs_input_grad[1] else None
+        return gx, gv, None
+
+
+def getitem(x: Tensor, index: Any) -> Tensor:
+    """``x[index]`` with NumPy's indexing rules; differentiable.
+
+    Backward: :math:`\\partial L/\\partial x` is zero except at the selected
+    places, which receive :math:`g`; an element selected several times
+    (``x[[0, 0]]``) receives the sum.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> x = lucid.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> x[[0, 0, 2]].sum().backward()
+    >>> x.grad
+    array([2., 0., 1.], dtype=float32)
+    """
+    return GetItem.apply(x, _normalize_index(index, x))
+
+
+def setitem_(x: Tensor, index: Any, value: Any) -> Tensor:
+    """In-place ``x[index] = value`` (``Tensor.__setitem__``); differentiable in ``x`` and ``value``.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> x = lucid.zeros(3)
+    >>> x[1] = 5.0
+    >>> x
+    Tensor([0., 5., 0.])
+    """
+    index = _normalize_index(index, x)
+    value = operand(value, "value")
+    if isinstance(value, Tensor) and value.device != x.device:
+        raise RuntimeError(f"setitem: the value is on '{value.device}' but the tensor is on '{x.device}'")
+    return _apply_in_place(x, lambda t, v: SetItem.apply(t, v, index), value, "setitem (t[index] = value)", check_shape=False)

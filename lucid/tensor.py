@@ -1,0 +1,584 @@
+"""Tensor: an n-d array, the gradient that backward fills in, and the node that made it.
+
+A tensor holds
+
+* ``data``: the array itself (``numpy.ndarray`` on the CPU, ``cupy.ndarray`` on the GPU);
+* ``grad``: an array of the same shape and dtype, filled in by :meth:`Tensor.backward`
+  for leaves that require grad (``None`` until then);
+* ``grad_fn``: the graph node of the op that produced it (``None`` for leaves).
+
+Every operator and method here is a one-line call into :mod:`lucid.ops`,
+where each op's forward and backward live side by side.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lucid import backend
+
+_SHOWN_DTYPES = (np.dtype("float32"), np.dtype("int64"), np.dtype("bool"))
+
+
+def _default_array(data: Any, dtype: Any, device: Any) -> Any:
+    """Turn user data into a fresh array: Python floats become float32, ints int64."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if backend.is_array(data):
+        array = data
+        if dtype is not None:
+            array = backend.xp_of(array).astype(array, backend.native_dtype(backend.xp_of(array), dtype))
+        else:
+            array = backend.xp_of(array).asarray(array, copy=True)
+        return array if device is None else backend.to_device(array, device)
+    if isinstance(data, str) or data is None:
+        raise TypeError(f"Tensor data must be a number, a (nested) list of numbers or an array, got {type(data).__name__}")
+    if hasattr(data, "__array_namespace__") and not isinstance(data, np.generic):
+        raise TypeError(
+            f"Tensor data is an array of {type(data).__module__}, which lucid does not use on this "
+            f"device; convert it to a NumPy array first (a GPU array is never silently converted)"
+        )
+    try:
+        host = np.array(data, dtype=None if dtype is None else backend.to_numpy_dtype(dtype))
+    except ValueError as exc:
+        raise ValueError(f"Tensor data must be rectangular (every row the same length): {exc}") from None
+    if host.dtype == object or host.dtype.kind in "USV":
+        raise TypeError(f"Tensor data must be numeric, got an array of dtype {host.dtype} from {type(data).__name__}")
+    if dtype is None and not isinstance(data, (np.ndarray, np.generic)) and host.dtype == np.float64:
+        host = host.astype(np.float32)  # Python floats and lists default to float32, like PyTorch
+    return backend.to_device(host, device) if device is not None else host
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it, for automatic differentiation.
+
+    Parameters
+    ----------
+    data : number, nested list, array or Tensor
+        The values. Python floats and lists of floats become ``float32``,
+        Python ints ``int64``; NumPy arrays keep their dtype. The data is copied.
+    requires_grad : bool, default False
+        Record operations on this tensor so :meth:`backward` can compute
+        ``d(output)/d(this)`` into :attr:`grad`. Only floating-point tensors can.
+    dtype : dtype or str, optional
+        Cast the data to this dtype (``"float32"``, ``lucid.float64``, ...).
+    device : {"cpu", "gpu"}, optional
+        Where the array lives (``"cuda"`` and ``"cuda:0"`` mean ``"gpu"``).
+        Default: the device of ``data`` if it is an array, else ``"cpu"``.
+
+    Attributes
+    ----------
+    data : array
+        The backend array (``numpy.ndarray`` or ``cupy.ndarray``).
+    grad : array or None
+        The accumulated gradient, same shape and dtype as ``data``.
+    requires_grad : bool
+        Whether operations on this tensor are recorded.
+    grad_fn : Node or None
+        The graph node of the op that produced this tensor; ``None`` for leaves.
+    is_leaf : bool
+        True when the tensor was not produced by a recorded op.
+    shape, ndim, size, dtype, device, T
+        As for NumPy arrays; ``size`` is the number of elements, ``T`` reverses the axes.
+
+    Notes
+    -----
+    Forward: the tensor stores ``data``; each op on it returns a new tensor
+    :math:`y = f(x)` and, when gradients are needed, a node remembering how.
+
+    Backward: ``y.backward()`` applies the chain rule from :math:`y` back to
+    every leaf :math:`x` with ``requires_grad``, adding
+    :math:`\\partial y / \\partial x` into ``x.grad``.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> x = lucid.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    array([[2., 4.],
+           [6., 8.]], dtype=float32)
+    >>> x.shape, x.dtype, x.device
+    ((2, 2), dtype('float32'), 'cpu')
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_retains_grad", "__weakref__")
+    __array_ufunc__ = None  # numpy_array * tensor calls Tensor.__rmul__ instead of converting
+    __hash__ = object.__hash__  # == is elementwise, hashing stays by identity (like PyTorch)
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None):
+        self.data = _default_array(data, dtype, None if device is None else backend.normalize_device(device))
+        self.grad = None
+        self.grad_fn = None
+        self._version = [0]
+        self._retains_grad = False
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, array: Any, requires_grad: bool = False) -> "Tensor":
+        """Wrap an array without copying or checking (used by ops on their results)."""
+        t = object.__new__(cls)
+        t.data = np.asarray(array) if isinstance(array, np.generic) else array  # NumPy's 0-d results are scalars
+        t.grad = None
+        t.requires_grad = requires_grad
+        t.grad_fn = None
+        t._version = [0]
+        t._retains_grad = False
+        return t
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def shape(self) -> tuple:
+        return tuple(self.data.shape)
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for s in self.data.shape:
+            n *= s
+        return n
+
+    @property
+    def dtype(self) -> np.dtype:
+        return backend.to_numpy_dtype(self.data.dtype)
+
+    @property
+    def device(self) -> str:
+        return backend.device_of(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> "Tensor":
+        return _ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    def dim(self) -> int:
+        """Number of axes (PyTorch's name for :attr:`ndim`)."""
+        return self.data.ndim
+
+    def numel(self) -> int:
+        """Number of elements (PyTorch's name for :attr:`size`)."""
+        return self.size
+
+    # ------------------------------------------------------------------ autograd
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Compute the gradient of this tensor with respect to every leaf that requires grad.
+
+        Parameters
+        ----------
+        grad : Tensor or array, optional
+            ``dL/d(self)``, same shape as this tensor. May be omitted only for a
+            single-element tensor (it is then 1).
+        retain_graph : bool, default False
+            Keep the graph's saved arrays so backward can run through it again.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> x = lucid.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> (x ** 2).backward(lucid.tensor([1.0, 1.0, 0.5]))
+        >>> x.grad
+        array([2., 4., 3.], dtype=float32)
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() called on a tensor that does not require grad and has no grad_fn: "
+                "create the inputs with requires_grad=True (and not inside lucid.no_grad())"
+            )
+        xp = backend.xp_of(self.data)
+        if grad is None:
+            if self.size != 1:
+                raise RuntimeError(
+                    f"backward() without grad works only for a single-element output, got shape "
+                    f"{self.shape}; pass grad= an array of shape {self.shape} (e.g. lucid.ones_like(y))"
+                )
+            grad_array = xp.ones(self.data.shape, dtype=self.data.dtype, **_device_kw(self.data))
+        else:
+            grad_array = _grad_argument(grad, self)
+        engine.run_backward([self], [grad_array], retain_graph=retain_graph)
+
+    def retain_grad(self) -> "Tensor":
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        if self.grad_fn is not None:
+            self.grad_fn.retained = self
+        self._retains_grad = True
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set :attr:`requires_grad` in place (only floating-point leaves may require grad)."""
+        if requires_grad and self.dtype.kind not in "fc":
+            raise TypeError(
+                f"only floating-point tensors can require gradients, got dtype {self.dtype}; "
+                f"convert first with .float()"
+            )
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("requires_grad_(False) only works on leaf tensors; use .detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (sets :attr:`grad` to None)."""
+        self.grad = None
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing this one's data, cut from the graph (does not require grad)."""
+        t = Tensor._make(self.data, False)
+        t._version = self._version
+        return t
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self) -> np.ndarray:
+        """The values as a NumPy array on the host (a copy when the tensor is on the GPU)."""
+        return backend.to_host(self.data)
+
+    def item(self) -> Any:
+        """The single value of a one-element tensor as a Python number."""
+        if self.size != 1:
+            raise ValueError(f"item() needs a tensor with exactly one element, got shape {self.shape}")
+        return self.numpy().reshape(()).item()
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists."""
+        return self.numpy().tolist()
+
+    def clone(self) -> "Tensor":
+        """A copy of the data that stays in the graph (gradients flow back to this tensor)."""
+        return _ops.clone(self)
+
+    def to(self, device: Any = None, dtype: Any = None) -> "Tensor":
+        """This tensor on ``device`` and/or with ``dtype``; differentiable; no copy if nothing changes."""
+        if isinstance(device, (np.dtype, type)) and dtype is None:
+            device, dtype = None, device
+        out = self
+        if device is not None:
+            out = _ops.to_device(out, backend.normalize_device(device))
+        if dtype is not None:
+            out = _ops.astype(out, dtype)
+        return out
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def gpu(self) -> "Tensor":
+        return self.to("gpu")
+
+    cuda = gpu
+
+    def astype(self, dtype: Any) -> "Tensor":
+        """This tensor cast to ``dtype`` (differentiable between float types)."""
+        return _ops.astype(self, dtype)
+
+    def float(self) -> "Tensor":
+        return _ops.astype(self, np.float32)
+
+    def double(self) -> "Tensor":
+        return _ops.astype(self, np.float64)
+
+    def long(self) -> "Tensor":
+        return _ops.astype(self, np.int64)
+
+    def int(self) -> "Tensor":
+        return _ops.astype(self, np.int32)
+
+    def bool(self) -> "Tensor":
+        return _ops.astype(self, np.bool_)
+
+    # ------------------------------------------------------------------ Python protocol
+    def __repr__(self) -> str:
+        body = np.array2string(self.numpy(), separator=", ", prefix="Tensor(")
+        extras = []
+        if self.dtype not in _SHOWN_DTYPES:
+            extras.append(f"dtype={self.dtype}")
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "Tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with {self.size} elements is ambiguous; use .any() or .all()"
+            )
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iu" or self.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    def __array__(self, dtype=None, copy=None):
+        if self.device != "cpu":
+            raise TypeError(
+                f"cannot convert a tensor on '{self.device}' to a NumPy array implicitly; call .numpy()"
+            )
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    # ------------------------------------------------------------------ arithmetic
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __iadd__(self, other):
+        return _ops.add_(self, other)
+
+    def __isub__(self, other):
+        return _ops.sub_(self, other)
+
+    def __imul__(self, other):
+        return _ops.mul_(self, other)
+
+    def __itruediv__(self, other):
+        return _ops.div_(self, other)
+
+    def __eq__(self, other):  # type: ignore[override]
+        return _ops.eq(self, other)
+
+    def __ne__(self, other):  # type: ignore[override]
+        return _ops.ne(self, other)
+
+    def __lt__(self, other):
+        return _ops.lt(self, other)
+
+    def __le__(self, other):
+        return _ops.le(self, other)
+
+    def __gt__(self, other):
+        return _ops.gt(self, other)
+
+    def __ge__(self, other):
+        return _ops.ge(self, other)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        _ops.setitem_(self, index, value)
+
+    # ------------------------------------------------------------------ op methods
+    def exp(self):
+        return _ops.exp(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def log1p(self):
+        return _ops.log1p(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def abs(self):
+        return _ops.abs(self)
+
+    def sin(self):
+        return _ops.sin(self)
+
+    def cos(self):
+        return _ops.cos(self)
+
+    def tanh(self):
+        return _ops.tanh(self)
+
+    def sigmoid(self):
+        return _ops.sigmoid(self)
+
+    def relu(self):
+        return _ops.relu(self)
+
+    def softmax(self, axis: int = -1, dim: int | None = None):
+        return _ops.softmax(self, axis=axis, dim=dim)
+
+    def log_softmax(self, axis: int = -1, dim: int | None = None):
+        return _ops.log_softmax(self, axis=axis, dim=dim)
+
+    def matmul(self, other):
+        return _ops.matmul(self, other)
+
+    def pow(self, exponent):
+        return _ops.pow(self, exponent)
+
+    def clip(self, min=None, max=None):
+        return _ops.clip(self, min, max)
+
+    clamp = clip
+
+    def maximum(self, other):
+        return _ops.maximum(self, other)
+
+    def minimum(self, other):
+        return _ops.minimum(self, other)
+
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _ops.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _ops.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def var(self, axis=None, keepdims=False, *, correction=1, dim=None, keepdim=None, ddof=None, unbiased=None):
+        return _ops.var(self, axis, keepdims, correction=correction, dim=dim, keepdim=keepdim, ddof=ddof, unbiased=unbiased)
+
+    def std(self, axis=None, keepdims=False, *, correction=1, dim=None, keepdim=None, ddof=None, unbiased=None):
+        return _ops.std(self, axis, keepdims, correction=correction, dim=dim, keepdim=keepdim, ddof=ddof, unbiased=unbiased)
+
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _ops.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _ops.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def amax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _ops.amax(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def amin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _ops.amin(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _ops.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _ops.argmax(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return _ops.argmin(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def any(self, axis=None, keepdims=False):
+        return _ops.any(self, axis, keepdims)
+
+    def all(self, axis=None, keepdims=False):
+        return _ops.all(self, axis, keepdims)
+
+    def reshape(self, *shape):
+        return _ops.reshape(self, *shape)
+
+    def view(self, *shape):
+        return _ops.reshape(self, *shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, axis=None, *, dim=None):
+        return _ops.squeeze(self, axis, dim=dim)
+
+    def unsqueeze(self, axis=None, *, dim=None):
+        return _ops.unsqueeze(self, axis, dim=dim)
+
+    def transpose(self, *axes):
+        return _ops.transpose(self, *axes)
+
+    def permute(self, *axes):
+        return _ops.permute(self, *axes)
+
+    def swapaxes(self, axis1: int, axis2: int):
+        return _ops.swapaxes(self, axis1, axis2)
+
+    def expand(self, *sizes):
+        return _ops.expand(self, *sizes)
+
+    def broadcast_to(self, *shape):
+        return _ops.broadcast_to(self, *shape)
+
+    def repeat(self, *sizes):
+        return _ops.repeat(self, *sizes)
+
+    def split(self, split_size_or_sections, axis: int = 0, *, dim=None):
+        return _ops.split(self, split_size_or_sections, axis, dim=dim)
+
+
+def _device_kw(array: Any) -> dict:
+    dev = backend.array_device(array)
+    return {} if dev is None else {"device": dev}
+
+
+def _grad_argument(grad: Any, root: Tensor) -> Any:
+    """Validate a user-given upstream gradient and return a private array of it."""
+    if isinstance(grad, Tensor):
+        grad = grad.data
+    if not backend.is_array(grad):
+        grad = np.asarray(grad, dtype=root.dtype)
+    if backend.device_of(grad) != root.device:
+        raise RuntimeError(
+            f"backward(grad=...): grad is on '{backend.device_of(grad)}' but the tensor is on '{root.device}'"
+        )
+    if tuple(grad.shape) != root.shape:
+        raise ValueError(
+            f"backward(grad=...): grad must have the tensor's shape {root.shape}, got shape {tuple(grad.shape)}"
+        )
+    xp = backend.xp_of(grad)
+    return xp.astype(grad, root.data.dtype, copy=True)
+
+
+# Imported last: the engine and the ops build Tensors, so they need this class defined first.
+from lucid.autograd import engine  # noqa: E402
+from lucid import ops as _ops  # noqa: E402
