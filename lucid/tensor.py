@@ -133,14 +133,17 @@ class Tensor:
     # ------------------------------------------------------------------ properties
     @property
     def shape(self) -> tuple:
+        """The size of each axis, as a tuple of ints (``()`` for a 0-d tensor)."""
         return tuple(self.data.shape)
 
     @property
     def ndim(self) -> int:
+        """The number of axes."""
         return self.data.ndim
 
     @property
     def size(self) -> int:
+        """The number of elements, as in NumPy (PyTorch's ``numel()``; the shape is :attr:`shape`)."""
         n = 1
         for s in self.data.shape:
             n *= s
@@ -148,18 +151,22 @@ class Tensor:
 
     @property
     def dtype(self) -> np.dtype:
+        """The element type, as a NumPy dtype (also on the GPU)."""
         return backend.to_numpy_dtype(self.data.dtype)
 
     @property
     def device(self) -> str:
+        """Where the array lives: ``"cpu"`` or ``"gpu"``."""
         return backend.device_of(self.data)
 
     @property
     def is_leaf(self) -> bool:
+        """True when no recorded op produced this tensor (``grad_fn is None``); backward fills a leaf's :attr:`grad`."""
         return self.grad_fn is None
 
     @property
     def T(self) -> "Tensor":
+        """The tensor with its axes reversed (differentiable; see :func:`lucid.permute`)."""
         return _ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
     def dim(self) -> int:
@@ -269,9 +276,11 @@ class Tensor:
         return out
 
     def cpu(self) -> "Tensor":
+        """``self.to("cpu")``."""
         return self.to("cpu")
 
     def gpu(self) -> "Tensor":
+        """``self.to("gpu")`` (also called ``cuda()``)."""
         return self.to("gpu")
 
     cuda = gpu
@@ -281,18 +290,23 @@ class Tensor:
         return _ops.astype(self, dtype)
 
     def float(self) -> "Tensor":
+        """``self.astype(lucid.float32)``."""
         return _ops.astype(self, np.float32)
 
     def double(self) -> "Tensor":
+        """``self.astype(lucid.float64)``."""
         return _ops.astype(self, np.float64)
 
     def long(self) -> "Tensor":
+        """``self.astype(lucid.int64)`` (no gradient flows through an integer cast)."""
         return _ops.astype(self, np.int64)
 
     def int(self) -> "Tensor":
+        """``self.astype(lucid.int32)`` (no gradient flows through an integer cast)."""
         return _ops.astype(self, np.int32)
 
     def bool(self) -> "Tensor":
+        """``self.astype(lucid.bool_)``."""
         return _ops.astype(self, np.bool_)
 
     # ------------------------------------------------------------------ Python protocol
@@ -566,7 +580,7 @@ def _grad_argument(grad: Any, root: Tensor) -> Any:
     if isinstance(grad, Tensor):
         grad = grad.data
     if not backend.is_array(grad):
-        grad = np.asarray(grad, dtype=root.dtype)
+        grad = backend.asarray(grad, dtype=root.dtype, device=root.device)  # a list or number: on the root's device
     if backend.device_of(grad) != root.device:
         raise RuntimeError(
             f"backward(grad=...): grad is on '{backend.device_of(grad)}' but the tensor is on '{root.device}'"

@@ -4,12 +4,13 @@ from __future__ import annotations
 from typing import Sequence
 
 from lucid import backend
+from lucid.autograd.anomaly import AnomalyError, detect_anomaly
 from lucid.autograd.engine import run_backward
 from lucid.autograd.function import Function, Node
 from lucid.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from lucid.autograd.gradcheck import GradcheckError, gradcheck
 
-__all__ = ["Function", "Node", "grad", "gradcheck", "GradcheckError", "no_grad", "enable_grad", "is_grad_enabled"]
+__all__ = ["detect_anomaly", "AnomalyError", "Function", "Node", "grad", "gradcheck", "GradcheckError", "no_grad", "enable_grad", "is_grad_enabled"]
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool = False, allow_unused: bool = False) -> list:

@@ -11,7 +11,8 @@ For each node the engine
 1. checks that the arrays it saved were not changed in place since,
 2. calls ``fn.backward(node, grad)`` to get one gradient per input,
 3. sums each gradient down to its input's shape (undoing broadcasting, the
-   one place where this happens),
+   one place where this happens) and casts it to the input's dtype (undoing
+   dtype promotion),
 4. passes it on to the input's node, or accumulates it into a leaf's ``.grad``,
 5. frees the node's saved arrays (unless ``retain_graph=True``).
 """
@@ -21,6 +22,7 @@ import heapq
 from typing import Any
 
 from lucid import backend
+from lucid.autograd import anomaly
 from lucid.autograd.grad_mode import no_grad
 
 
@@ -79,7 +81,7 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
         else:
             _accumulate_leaf(target, grad, capture, given_to_leaves)
 
-    with no_grad():  # gradient arithmetic is not itself recorded
+    with no_grad(), backend.quiet_float_errors():  # gradient arithmetic is not recorded, inf/nan are not warned
         for root, g in zip(roots, root_grads):
             if root.grad_fn is None:
                 deliver(root, g)
@@ -104,14 +106,18 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
             if node.versions:
                 _check_versions(node)
             input_grads = node.fn.backward(node, grad)
+            if anomaly._state.enabled:
+                anomaly.check_gradients(node, input_grads)
             if not retain_graph:
                 node.saved = ()
                 node.freed = True
-            for parent, g, shape in zip(node.parents, input_grads, node.shapes):
+            for parent, g, shape, dtype in zip(node.parents, input_grads, node.shapes, node.dtypes):
                 if parent is None or g is None:
                     continue
                 if g.shape != shape:
                     g = sum_to_shape(g, shape)
+                if g.dtype != dtype:  # the op promoted this input (float32 + float64): cast back
+                    g = backend.xp_of(g).astype(g, dtype)
                 deliver(parent, g)
     return capture
 

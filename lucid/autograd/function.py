@@ -30,7 +30,10 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import numpy as np
+
 from lucid import backend
+from lucid.autograd import anomaly
 from lucid.autograd.grad_mode import _state
 
 _creation_counter = itertools.count()
@@ -82,6 +85,17 @@ class Function:
     #: version counter, so in-place writes through either are noticed.
     is_view = False
 
+    #: Positions of the arguments whose dtypes are unified with NumPy's promotion
+    #: rules before ``forward`` (``a + b``, ``where(c, a, b)``): float32 + float64
+    #: is float64 on every device, even where the library itself refuses to mix
+    #: dtypes.  Python numbers take part as weak scalars (float32 * 2.0 stays float32).
+    promote: tuple = ()
+
+    #: True for ops defined on real numbers only (exp, /, mean, ...): integer and
+    #: boolean inputs are cast first to the float dtype NumPy would give
+    #: (int64 -> float64), on every device.
+    floating: bool = False
+
     @staticmethod
     def forward(ctx: Node, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -108,11 +122,22 @@ class Function:
             else:
                 arrays.append(a)
         needs_grad = needs_grad and _state.enabled
+        if cls.promote:
+            arrays = _promote(arrays, cls.promote)
+        if cls.floating:
+            arrays = [_to_floating(a) for a in arrays]
 
         ctx = Node()
         if needs_grad:
             ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        out = cls.forward(ctx, *arrays, **kwargs)
+        try:
+            with backend.quiet_float_errors():  # inf and nan are results, not warnings (as in PyTorch)
+                out = cls.forward(ctx, *arrays, **kwargs)
+        except ValueError as exc:
+            if "broadcast" not in str(exc):
+                raise
+            shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
+            raise ValueError(f"{cls.__name__}: tensors of shapes {shapes} cannot be broadcast together") from None
         result = Tensor._make(out, needs_grad)
         if cls.is_view:
             result._version = args[0]._version
@@ -129,8 +154,46 @@ class Function:
         ctx.seq = next(_creation_counter)
         if ctx.saved:
             ctx.versions = _versions_of_saved(ctx.saved, args, result)
+        if anomaly._state.enabled:
+            ctx.call_site = anomaly.user_call_site()
         result.grad_fn = ctx
         return result
+
+
+def _to_floating(a: Any) -> Any:
+    """An integer or boolean array cast to NumPy's float for it (int64 -> float64); anything else as is."""
+    dtype = getattr(a, "dtype", None)
+    if dtype is None or backend.to_numpy_dtype(dtype).kind in "fc":
+        return a
+    xp = backend.xp_of(a)
+    return xp.astype(a, backend.native_dtype(xp, np.result_type(backend.to_numpy_dtype(dtype), np.float16)))
+
+
+def _promote(arrays: list, positions: tuple) -> list:
+    """Cast the arrays at ``positions`` to their common NumPy result dtype (scalars count as weak)."""
+    first, same, float_scalar, any_scalar = None, True, False, False
+    for i in positions:  # fast path: one dtype, no Python float next to an integer array, no number next to bool
+        dt = getattr(arrays[i], "dtype", None)
+        if dt is None:
+            float_scalar = float_scalar or type(arrays[i]) is float
+            any_scalar = any_scalar or isinstance(arrays[i], (int, float))
+        elif first is None:
+            first = dt
+        elif dt != first:
+            same = False
+    kind = None if first is None else backend.to_numpy_dtype(first).kind
+    if first is None or (same and not (float_scalar and kind in "iu") and not (any_scalar and kind == "b")):
+        return arrays
+    dtypes = [backend.to_numpy_dtype(arrays[i].dtype) for i in positions if hasattr(arrays[i], "dtype")]
+    scalars = [arrays[i] for i in positions if isinstance(arrays[i], (bool, int, float))]
+    common = np.result_type(*dtypes, *scalars)
+    out = list(arrays)
+    for i in positions:
+        a = out[i]
+        if hasattr(a, "dtype") and backend.to_numpy_dtype(a.dtype) != common:
+            xp = backend.xp_of(a)
+            out[i] = xp.astype(a, backend.native_dtype(xp, common))
+    return out
 
 
 def _versions_of_saved(saved: tuple, args: tuple, result) -> list | None:

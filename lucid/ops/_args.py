@@ -14,10 +14,10 @@ def operand(x: Any, name: str = "input") -> Any:
     """A Tensor, or a Python number kept as a *weak* scalar (it does not change the tensor's dtype)."""
     if isinstance(x, Tensor):
         return x
+    if isinstance(x, np.generic):  # checked first: np.float64 is a subclass of float
+        return x.item()  # NumPy scalars would promote float32 to float64 (and strict rejects them)
     if isinstance(x, (bool, int, float)):
         return x
-    if isinstance(x, np.generic):
-        return x.item()  # NumPy scalars would promote float32 to float64; treat them like Python numbers
     if isinstance(x, numbers.Number):
         return x
     if backend.is_array(x) or isinstance(x, (list, tuple)):
@@ -38,6 +38,8 @@ def normalize_axis(axis: Any, ndim: int, name: str = "axis") -> tuple[int, ...]:
     """Turn ``None``, an int or a sequence of ints into a sorted tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
+    if not isinstance(axis, (int, np.integer, tuple, list)):
+        raise TypeError(f"{name} must be an int or a tuple of ints, got {axis!r}")
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in axes:

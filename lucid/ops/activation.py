@@ -1,6 +1,6 @@
 """Activations: sigmoid, relu, leaky_relu, gelu, softplus, softmax, log_softmax.
 
-All are written to stay finite for large |x| in float32: sigmoid and
+All are written to stay finite for large :math:`|x|` in float32: sigmoid and
 softplus go through ``logaddexp``, softmax and log_softmax subtract the
 row's log-sum-exp.
 """
@@ -17,6 +17,8 @@ from lucid.tensor import Tensor
 
 class Sigmoid(Function):
     """y = 1 / (1 + exp(-x));  dL/dx = g * y * (1 - y)"""
+
+    floating = True
 
     @staticmethod
     def forward(ctx, x):
@@ -68,6 +70,8 @@ class LeakyReLU(Function):
 class GELU(Function):
     """y = x * Phi(x);  dL/dx = g * (Phi(x) + x * phi(x))   (or the tanh approximation)"""
 
+    floating = True
+
     @staticmethod
     def forward(ctx, x, approximate):
         xp = backend.xp_of(x)
@@ -96,6 +100,8 @@ class GELU(Function):
 class Softplus(Function):
     """y = log(1 + exp(b x)) / b  (x where b x > threshold);  dL/dx = g * sigmoid(b x)"""
 
+    floating = True
+
     @staticmethod
     def forward(ctx, x, beta, threshold):
         xp = backend.xp_of(x)
@@ -116,6 +122,8 @@ class Softplus(Function):
 class Softmax(Function):
     """y = exp(x - logsumexp(x));  dL/dx = y * (g - sum(g * y))  (sums along the axis)"""
 
+    floating = True
+
     @staticmethod
     def forward(ctx, x, axis):
         xp = backend.xp_of(x)
@@ -135,6 +143,8 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """y = x - logsumexp(x);  dL/dx = g - exp(y) * sum(g)  (sums along the axis)"""
+
+    floating = True
 
     @staticmethod
     def forward(ctx, x, axis):

@@ -20,6 +20,8 @@ from lucid.tensor import Tensor
 class Add(Function):
     """y = a + b;  dL/da = g,  dL/db = g"""
 
+    promote = (0, 1)
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -32,6 +34,8 @@ class Add(Function):
 class Sub(Function):
     """y = a - b;  dL/da = g,  dL/db = -g"""
 
+    promote = (0, 1)
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -43,6 +47,8 @@ class Sub(Function):
 
 class Mul(Function):
     """y = a * b;  dL/da = g * b,  dL/db = g * a  (each side saved only if the other needs it)"""
+
+    promote = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -58,6 +64,9 @@ class Mul(Function):
 
 class Div(Function):
     """y = a / b;  dL/da = g / b,  dL/db = -g * a / b**2"""
+
+    promote = (0, 1)
+    floating = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -75,6 +84,8 @@ class Div(Function):
 
 class Pow(Function):
     """y = a ** b;  dL/da = g * b * a**(b-1),  dL/db = g * y * log(a)  (0 where a == 0)"""
+
+    promote = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -208,6 +219,12 @@ def _apply_in_place(target: Tensor, fn, other, name: str, check_shape: bool = Tr
             f"{name}: a leaf tensor that requires grad cannot be changed in place (its gradient "
             f"would be wrong); wrap the update in `with lucid.no_grad():` or use an out-of-place op"
         )
+    if recording and target.grad_fn is not None and target.grad_fn.fn.is_view:
+        # the write would also change the viewed tensor, whose own graph would not know of it
+        raise RuntimeError(
+            f"{name}: cannot change in place a view ({target.grad_fn.fn.__name__}) of a tensor that is "
+            f"part of the graph: its gradient would be wrong. Use an out-of-place op, or .clone() the view first"
+        )
     other_shape = other.shape if isinstance(other, Tensor) else ()
     try:
         out_shape = np.broadcast_shapes(target.shape, other_shape)
@@ -231,9 +248,11 @@ def _apply_in_place(target: Tensor, fn, other, name: str, check_shape: bool = Tr
         xp = backend.xp_of(target.data)
         node.saved = tuple(xp.asarray(s, copy=True) if s is target.data else s for s in node.saved)
     _write(target, result.data, name)
-    target.grad_fn, target.requires_grad = node, True
-    if target._retains_grad:
+    if target._retains_grad:  # .grad is the gradient of the new value only, not also of the old one
+        if target.grad_fn is not None:
+            target.grad_fn.retained = None
         node.retained = target
+    target.grad_fn, target.requires_grad = node, True
     return target
 
 

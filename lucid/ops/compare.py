@@ -10,6 +10,8 @@ from lucid.tensor import Tensor
 class Maximum(Function):
     """y = max(a, b);  the gradient goes to the larger input, half to each at ties (as PyTorch)"""
 
+    promote = (0, 1)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save(a, b)
@@ -22,6 +24,8 @@ class Maximum(Function):
 
 class Minimum(Function):
     """y = min(a, b);  the gradient goes to the smaller input, half to each at ties"""
+
+    promote = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -37,13 +41,14 @@ def _split(ctx, grad, larger: bool):
     a, b = ctx.saved
     xp = backend.xp_of(grad)
     wins = (a > b) if larger else (a < b)
-    share_a = xp.where(wins, 1.0, xp.where(a == b, 0.5, 0.0))
-    share_a = xp.astype(share_a, grad.dtype)
+    share_a = xp.astype(wins, grad.dtype) + 0.5 * xp.astype(a == b, grad.dtype)  # 1, 1/2 at ties, else 0
     return grad * share_a, grad * (1 - share_a)
 
 
 class Clip(Function):
     """y = min(max(x, lo), hi);  dL/dx = g where lo <= x <= hi, else 0"""
+
+    promote = (0, 1, 2)  # an int tensor clipped to float bounds becomes float, as in NumPy
 
     @staticmethod
     def forward(ctx, x, lo, hi):
@@ -66,6 +71,8 @@ class Clip(Function):
 
 class Where(Function):
     """y = a where cond else b;  dL/da = g where cond, dL/db = g elsewhere"""
+
+    promote = (1, 2)
 
     @staticmethod
     def forward(ctx, cond, a, b):
@@ -139,7 +146,8 @@ def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - NumPy's and PyTorch's
     for name, v in (("min", min), ("max", max)):
         if v is not None and not isinstance(v, (int, float)):
             raise TypeError(f"clip: {name} must be a number or None, got {type(v).__name__}; use lucid.maximum/minimum for tensors")
-    return Clip.apply(x, None if min is None else float(min), None if max is None else float(max))
+    bound = lambda v: v if v is None or type(v) is int else float(v)  # noqa: E731 - ints stay ints
+    return Clip.apply(x, bound(min), bound(max))
 
 
 def where(condition, a, b) -> Tensor:
@@ -157,7 +165,10 @@ def where(condition, a, b) -> Tensor:
     condition = tensor_arg(condition, "condition")
     if condition.dtype.kind != "b":
         raise TypeError(f"where: condition must be a boolean tensor, got dtype {condition.dtype}")
-    return Where.apply(condition, operand(a, "a"), operand(b, "b"))
+    a, b = operand(a, "a"), operand(b, "b")
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):  # two numbers: make one a tensor (float32 or int64)
+        a = Tensor(a, device=condition.device)
+    return Where.apply(condition, a, b)
 
 
 def _compare(name: str, a, b) -> Tensor:

@@ -14,6 +14,8 @@ from lucid.tensor import Tensor
 class Exp(Function):
     """y = exp(x);  dL/dx = g * y"""
 
+    floating = True
+
     @staticmethod
     def forward(ctx, x):
         y = backend.xp_of(x).exp(x)
@@ -29,6 +31,8 @@ class Exp(Function):
 class Log(Function):
     """y = ln(x);  dL/dx = g / x"""
 
+    floating = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save(x)
@@ -43,6 +47,8 @@ class Log(Function):
 class Log1p(Function):
     """y = ln(1 + x);  dL/dx = g / (1 + x)"""
 
+    floating = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save(x)
@@ -56,6 +62,8 @@ class Log1p(Function):
 
 class Sqrt(Function):
     """y = sqrt(x);  dL/dx = g / (2 y)"""
+
+    floating = True
 
     @staticmethod
     def forward(ctx, x):
@@ -86,6 +94,8 @@ class Abs(Function):
 class Sin(Function):
     """y = sin(x);  dL/dx = g * cos(x)"""
 
+    floating = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save(x)
@@ -100,6 +110,8 @@ class Sin(Function):
 class Cos(Function):
     """y = cos(x);  dL/dx = -g * sin(x)"""
 
+    floating = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save(x)
@@ -113,6 +125,8 @@ class Cos(Function):
 
 class Tanh(Function):
     """y = tanh(x);  dL/dx = g * (1 - y**2)"""
+
+    floating = True
 
     @staticmethod
     def forward(ctx, x):

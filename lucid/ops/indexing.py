@@ -46,6 +46,8 @@ def _normalize_index(index: Any, x: Tensor) -> tuple:
                 f"got {type(item).__name__}"
             )
         out.append(item)
+    if _is_mask(tuple(out)) and len(out) == 1:
+        return tuple(out)  # the array API allows a boolean mask only as the sole index
     if Ellipsis not in [i for i in out if not backend.is_array(i)]:
         out.append(Ellipsis)  # spell out the trailing axes (the array API wants every axis named)
     return tuple(out)
@@ -87,7 +89,10 @@ class GetItem(Function):
         index = ctx.index
         out = backend.zeros(ctx.shape, ctx.dtype, like=grad)
         if all(_is_basic(i) for i in index) or _is_mask(index):
-            out[index] = grad  # no position is hit twice: a plain assignment is the sum
+            plain = tuple(i for i in index if i is not None)  # the array API cannot assign through None
+            if len(plain) != len(index):
+                grad = backend.xp_of(grad).reshape(grad, out[plain].shape)  # drop the new length-1 axes
+            out[_key(plain)] = grad  # no position is hit twice: a plain assignment is the sum
             return out, None
         if type(grad) is np.ndarray:
             np.add.at(out, index, grad)
@@ -99,6 +104,11 @@ class GetItem(Function):
         xp = backend.xp_of(grad)
         values = xp.reshape(grad, ctx.shape[:pos] + (-1,) + ctx.shape[pos + 1:])
         return backend.index_add(out, pos, xp.reshape(arr, (-1,)), values), None
+
+
+def _key(index: tuple):
+    """The index as a key: a lone mask is passed bare (array_api_strict cannot assign through ``(mask,)``)."""
+    return index[0] if len(index) == 1 else index
 
 
 def _is_mask(index: tuple) -> bool:
@@ -113,7 +123,7 @@ class SetItem(Function):
     def forward(ctx, x, value, index):
         ctx.index = index
         try:
-            x[index] = value  # in place: SetItem is only used through setitem_
+            x[_key(index)] = value  # in place: SetItem is only used through setitem_
         except (ValueError, TypeError) as exc:
             shape = getattr(value, "shape", ())
             raise ValueError(
@@ -128,8 +138,8 @@ class SetItem(Function):
         if ctx.needs_input_grad[0]:
             xp = backend.xp_of(grad)
             gx = xp.asarray(grad, copy=True)
-            gx[ctx.index] = 0
-        gv = grad[ctx.index] if ctx.needs_input_grad[1] else None
+            gx[_key(ctx.index)] = 0
+        gv = grad[_key(ctx.index)] if ctx.needs_input_grad[1] else None
         return gx, gv, None
 
 

@@ -11,6 +11,8 @@ from lucid.tensor import Tensor
 class MatMul(Function):
     """Y = A @ B;  dL/dA = G @ B^T,  dL/dB = A^T @ G   (1-D operands are treated as a row/column)"""
 
+    promote = (0, 1)
+
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad or (False, False)

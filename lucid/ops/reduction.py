@@ -50,6 +50,8 @@ class Sum(Function):
 class Mean(Function):
     """y = sum(x over axes) / n;  dL/dx = g / n broadcast back over the axes"""
 
+    floating = True
+
     @staticmethod
     def forward(ctx, x, axes, keepdims):
         ctx.axes, ctx.keepdims, ctx.shape = axes, keepdims, x.shape
@@ -64,6 +66,8 @@ class Mean(Function):
 
 class Var(Function):
     """y = sum((x - mean)**2) / (n - c);  dL/dx = g * 2 (x - mean) / (n - c)"""
+
+    floating = True
 
     @staticmethod
     def forward(ctx, x, axes, keepdims, correction):
@@ -103,6 +107,8 @@ class Extreme(Function):
 
 class LogSumExp(Function):
     """y = m + log(sum(exp(x - m)));  dL/dx = g * exp(x - y)"""
+
+    floating = True
 
     @staticmethod
     def forward(ctx, x, axes, keepdims):

@@ -1,0 +1,116 @@
+"""lucid/backend.py: device names, transfers (array_api_strict on its non-default device plays the GPU)."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import lucid
+from lucid import backend
+
+
+@pytest.mark.parametrize("name, expected", [("cpu", "cpu"), ("gpu", "gpu"), ("cuda", "gpu"), ("cuda:0", "gpu"),
+                                            ("CPU", "cpu"), (None, "cpu")])
+def test_device_names(name, expected):
+    assert backend.normalize_device(name) == expected
+
+
+@pytest.mark.parametrize("bad", ["tpu", "cuda:1", 0, "mps"])
+def test_bad_device_names_raise(bad):
+    with pytest.raises(ValueError, match="'cpu', 'gpu'"):
+        backend.normalize_device(bad)
+    with pytest.raises(ValueError, match=repr(bad).replace("(", r"\(")):
+        lucid.zeros(2, device=bad)
+
+
+def test_transfers_with_the_stand_in(strict_gpu):
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x = lucid.tensor(a)
+    g = x.to("gpu")
+    assert g.device == "gpu" and type(g.data).__module__.startswith("array_api_strict")
+    assert x.to("cuda").device == "gpu" and x.cuda().device == "gpu" and x.gpu().device == "gpu"
+    back = g.to("cpu")
+    assert back.device == "cpu" and type(back.data) is np.ndarray
+    np.testing.assert_array_equal(back.numpy(), a)
+    assert g.cpu().device == "cpu"
+    host = g.numpy()  # .numpy() copies to the host
+    assert type(host) is np.ndarray and np.array_equal(host, a)
+    assert lucid.tensor(5.0, device="gpu").item() == 5.0
+    assert g.tolist() == a.tolist()
+    assert "device='gpu'" in repr(g)
+
+
+def test_gradient_flows_back_through_to(strict_gpu):
+    x = lucid.tensor([1.0, 2.0], requires_grad=True)
+    y = x.to("gpu") * lucid.tensor([3.0, 4.0], device="gpu")
+    y.sum().backward()
+    assert type(x.grad) is np.ndarray
+    np.testing.assert_array_equal(x.grad, [3.0, 4.0])
+    w = lucid.tensor([1.0, 2.0], device="gpu", requires_grad=True)
+    (w.to("cpu") * 2).sum().backward()
+    assert backend.device_of(w.grad) == "gpu"
+    np.testing.assert_array_equal(w.grad.numpy() if hasattr(w.grad, "numpy") else backend.to_host(w.grad), [2.0, 2.0])
+
+
+def test_a_strict_array_is_never_silently_converted(strict_gpu):
+    g = lucid.tensor([1.0, 2.0], device="gpu")
+    with pytest.raises(TypeError, match="implicitly"):
+        np.asarray(g)  # Tensor.__array__ refuses
+    with pytest.raises(RuntimeError):
+        np.asarray(g.data)  # and the stand-in itself refuses
+
+
+def test_an_array_of_another_library_is_refused_not_converted():
+    import array_api_strict as xps
+
+    with pytest.raises(TypeError, match="never silently converted"):
+        lucid.tensor(xps.asarray([1.0]))  # no stand-in active: strict is a foreign library here
+
+
+def test_backend_helpers(strict_gpu):
+    g = lucid.tensor([1.0, 2.0], device="gpu").data
+    assert backend.xp_of(g) is strict_gpu and backend.xp_of(np.zeros(1)) is np
+    assert backend.is_array(g) and backend.is_array(np.zeros(1)) and not backend.is_array([1.0])
+    assert backend.device_of(g) == "gpu" and backend.device_of(np.zeros(1)) == "cpu"
+    z = backend.zeros((2, 3), g.dtype, like=g)
+    assert backend.device_of(z) == "gpu" and z.shape == (2, 3)
+    e = backend.asarray(np.zeros((0, 3)), device="gpu")
+    assert e.shape == (0, 3)
+    target = backend.zeros((3, 2), g.dtype, like=g)
+    idx = strict_gpu.asarray([0, 2, 0], device=g.device)
+    vals = strict_gpu.ones((3, 2), dtype=g.dtype, device=g.device)
+    np.testing.assert_array_equal(backend.to_host(backend.index_add(target, 0, idx, vals)), [[2, 2], [0, 0], [1, 1]])
+    host = np.zeros((3, 2))
+    backend.index_add(host, 0, np.array([0, 2, 0]), np.ones((3, 2)))
+    np.testing.assert_array_equal(host, [[2, 2], [0, 0], [1, 1]])
+    assert backend.to_numpy_dtype(strict_gpu.float32) == np.float32
+    assert backend.native_dtype(strict_gpu, "float64") == strict_gpu.float64
+
+
+def test_import_lucid_does_not_import_cupy():
+    code = "import lucid, sys; lucid.zeros(2) + 1; assert 'cupy' not in sys.modules, 'cupy imported'"
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+
+def test_gpu_without_cupy_or_stand_in_raises_with_install_hint():
+    code = (
+        "import sys; sys.modules['cupy'] = None\n"  # make `import cupy` fail even where it is installed
+        "import lucid\n"
+        "from lucid.backend import GPUUnavailableError\n"
+        "assert not lucid.backend.gpu_available()\n"
+        "try:\n"
+        "    lucid.zeros(2, device='gpu')\n"
+        "except GPUUnavailableError as e:\n"
+        "    assert 'pip install' in str(e) and 'CuPy' in str(e), str(e)\n"
+        "    assert isinstance(e, RuntimeError)\n"
+        "else:\n"
+        "    raise SystemExit('no error')\n"
+        "try:\n"
+        "    lucid.tensor([1.0]).to('cuda')\n"
+        "except GPUUnavailableError as e:\n"
+        "    assert 'pip install' in str(e)\n"
+        "else:\n"
+        "    raise SystemExit('no error')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
