@@ -11,6 +11,7 @@ import numpy as _np
 from lucid import backend
 from lucid.tensor import Tensor
 from lucid import autograd, random
+from lucid import viz
 from lucid.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from lucid.creation import (
     arange, empty, eye, full, full_like, linspace, ones, ones_like, tensor, zeros, zeros_like, rand_like, randn_like,
@@ -18,6 +19,7 @@ from lucid.creation import (
 from lucid.random import rand, randint, randn, manual_seed
 from lucid.ops import *  # noqa: F401,F403  (every op as lucid.name)
 from lucid.ops import abs, all, any, max, min, pow, sum  # noqa: F401  (names that shadow builtins)
+from lucid.serialization import save, load
 
 float16 = _np.dtype("float16")
 float32 = _np.dtype("float32")

@@ -24,6 +24,7 @@ code paths meant for CuPy run (and fail loudly) on a machine with no GPU.
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import Any
 
 import numpy as np
@@ -132,6 +133,15 @@ def normalize_device(device: Any) -> str:
 def ensure_array(value: Any) -> Any:
     """NumPy turns 0-d results into scalars (``np.float32``); make them 0-d arrays again."""
     return np.asarray(value) if isinstance(value, np.generic) else value
+
+
+def owns_memory(array: Any) -> bool:
+    """True when ``array`` is not a view of another array (so writing into it changes nothing else)."""
+    if type(array) is np.ndarray:
+        return array.base is None and array.flags.writeable
+    if _accelerator is not None and _accelerator.name == "cupy":  # pragma: no cover - needs a GPU
+        return array.base is None
+    return False  # other namespaces: assume shared, never write in place
 
 
 def device_of(array: Any) -> str:
@@ -316,40 +326,43 @@ def random_generator(seed: int | None = None) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-class _QuietFloatErrors:
-    """Context manager: NumPy does not warn about overflow, division by zero or invalid values.
-
-    Such results are IEEE ``inf`` and ``nan``, as in PyTorch, which never
-    warns.  Every op's forward and the whole backward pass run inside it.
-    ``np.errstate(all="ignore")`` does the same but costs about 2 us per use
-    (it rebuilds its settings each time); here the settings are built once
-    and only swapped in and out of NumPy's context variable, which costs
-    about 0.1 us.  If a future NumPy moves that variable, the public
-    ``np.errstate`` is used instead.
-    """
-
-    __slots__ = ("_token",)
-
-    def __enter__(self):
-        self._token = _errstate_var.set(_quiet_errstate)
-
-    def __exit__(self, *exc):
-        _errstate_var.reset(self._token)
-
-
+# NumPy warns when a float op overflows, divides by zero or makes a nan.  In lucid
+# such results are IEEE inf and nan, as in PyTorch, which never warns: every op's
+# forward and the whole backward pass run with those warnings off.
+# ``np.errstate(all="ignore")`` would do it but costs about 2 us per use, as much
+# as a small op itself, because it rebuilds its settings each time; here they
+# are built once and only swapped in and out of NumPy's context variable
+# (about 0.1 us).  Should a future NumPy move that variable, np.errstate is used.
 try:
     from numpy._core._ufunc_config import _extobj_contextvar as _errstate_var, _make_extobj
 
     _quiet_errstate = _make_extobj(all="ignore")
 
-    def quiet_float_errors():
-        """A context in which NumPy creates inf and nan silently (see :class:`_QuietFloatErrors`)."""
-        return _QuietFloatErrors()
+    #: Turn NumPy's float warnings off; returns a token for :func:`quiet_float_errors_exit`.
+    quiet_float_errors_enter = functools.partial(_errstate_var.set, _quiet_errstate)
+    #: Restore NumPy's float warnings as they were (takes the token).
+    quiet_float_errors_exit = _errstate_var.reset
 except ImportError:  # pragma: no cover - other NumPy versions
 
-    def quiet_float_errors():
-        """A context in which NumPy creates inf and nan silently."""
-        return np.errstate(all="ignore")
+    def quiet_float_errors_enter():
+        """Turn NumPy's float warnings off; returns a token for :func:`quiet_float_errors_exit`."""
+        state = np.errstate(all="ignore")
+        state.__enter__()
+        return state
+
+    def quiet_float_errors_exit(token) -> None:
+        """Restore NumPy's float warnings."""
+        token.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def quiet_float_errors():
+    """A ``with`` block in which NumPy makes inf and nan without warnings."""
+    token = quiet_float_errors_enter()
+    try:
+        yield
+    finally:
+        quiet_float_errors_exit(token)
 
 
 def special_function(name: str, array: Any):

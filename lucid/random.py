@@ -138,7 +138,7 @@ def normal(mean: float = 0.0, std: float = 1.0, size=(), dtype=None, device="cpu
 
 
 def permutation(n: int, device="cpu"):
-    """A random permutation of ``0 .. n-1`` (int64).
+    """A random permutation of ``range(n)`` (int64).
 
     Examples
     --------

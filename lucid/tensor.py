@@ -590,7 +590,8 @@ def _grad_argument(grad: Any, root: Tensor) -> Any:
             f"backward(grad=...): grad must have the tensor's shape {root.shape}, got shape {tuple(grad.shape)}"
         )
     xp = backend.xp_of(grad)
-    return xp.astype(grad, root.data.dtype, copy=True)
+    # no copy: the engine never writes into the caller's gradient, and copies it before it becomes a .grad
+    return xp.astype(grad, root.data.dtype, copy=False)
 
 
 # Imported last: the engine and the ops build Tensors, so they need this class defined first.

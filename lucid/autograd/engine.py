@@ -53,6 +53,70 @@ def _check_versions(node) -> None:
             )
 
 
+def sum_product_to_shape(grad: Any, other: Any, shape: tuple) -> Any:
+    """``sum_to_shape(grad * other, shape)``, without the full-size product when it can.
+
+    The gradient of a broadcast product (``x * gate`` with ``gate`` of shape
+    (N, C, 1, 1)) is ``grad * x`` summed over the broadcast axes.  Where the
+    library has ``einsum`` (NumPy, CuPy) that is one contraction that reads
+    both arrays once and writes only the small result; elsewhere it is the
+    plain product and sum.
+    """
+    if not hasattr(other, "shape") or shape == grad.shape:
+        return sum_to_shape(grad * other, shape)
+    n = grad.ndim
+    if n > 26 or other.ndim > n:
+        return sum_to_shape(grad * other, shape)
+    letters = "abcdefghijklmnopqrstuvwxyz"[:n]
+    off = n - other.ndim
+    kept = [i for i, size in enumerate(other.shape) if size == grad.shape[off + i]]
+    squeezed = other
+    if len(kept) != other.ndim:  # other's stretched axes (length 1) carry no letter
+        squeezed = backend.xp_of(other).reshape(other, tuple(other.shape[i] for i in kept))
+    off_t = n - len(shape)
+    result = "".join(letters[off_t + j] for j, size in enumerate(shape) if size == grad.shape[off_t + j])
+    summed = backend.einsum(f"{letters},{''.join(letters[off + i] for i in kept)}->{result}", grad, squeezed)
+    if summed is None:
+        return sum_to_shape(grad * other, shape)
+    return backend.xp_of(summed).reshape(summed, shape)
+
+
+class _Accumulator:
+    """Adds gradients together, in place where that is safe.
+
+    An op's backward may hand the same array to several inputs (``a + b``
+    gives ``g`` to both), return a view of its incoming gradient, or the user
+    may hold the root gradient or a retained ``.grad``.  Such arrays must
+    never be changed.  The accumulator counts, for each array, how many
+    places it was delivered to in this backward pass; a sum is done in place
+    only into an array delivered exactly once, that owns its memory and that
+    nobody outside holds.  Otherwise ``a + b`` makes a new array (which is
+    then ours).  This saves a full-size allocation per fan-in on large
+    tensors, where fresh memory is the expensive part.
+    """
+
+    def __init__(self, shared_arrays) -> None:
+        self.delivered: dict = {}
+        self.shared = {id(a) for a in shared_arrays}
+
+    def note(self, array) -> None:
+        self.delivered[id(array)] = self.delivered.get(id(array), 0) + 1
+
+    def mine(self, array) -> bool:
+        return self.delivered.get(id(array)) == 1 and id(array) not in self.shared and backend.owns_memory(array)
+
+    def add(self, held, grad):
+        if held.shape == grad.shape and held.dtype == grad.dtype and self.mine(held):
+            held += grad
+            return held
+        total = backend.ensure_array(held + grad)
+        self.delivered[id(total)] = 1
+        return total
+
+    def share(self, array) -> None:
+        self.shared.add(id(array))
+
+
 def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) -> dict | None:
     """Propagate ``root_grads`` from ``roots`` back through the graph.
 
@@ -69,17 +133,18 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
     """
     grads: dict = {}
     heap: list = []
-    given_to_leaves: set = set()  # ids of arrays already handed to a leaf: never share one .grad
+    acc = _Accumulator(root_grads)  # the caller's gradients are never changed in place
 
     def deliver(target, grad):
+        acc.note(grad)
         if target.__class__ is Node:
             if target in grads:
-                grads[target] = grads[target] + grad
+                grads[target] = acc.add(grads[target], grad)
             else:
                 grads[target] = grad
                 heapq.heappush(heap, (-target.seq, id(target), target))
         else:
-            _accumulate_leaf(target, grad, capture, given_to_leaves)
+            _accumulate_leaf(target, grad, capture, acc)
 
     with no_grad(), backend.quiet_float_errors():  # gradient arithmetic is not recorded, inf/nan are not warned
         for root, g in zip(roots, root_grads):
@@ -94,9 +159,11 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
             if capture is not None:
                 if id(node) in capture:
                     capture[id(node)] = grad
+                    acc.share(grad)
             elif node.retained is not None:
                 kept = node.retained
                 kept.grad = grad if kept.grad is None else backend.ensure_array(kept.grad + grad)
+                acc.share(kept.grad)
             if node.freed:
                 raise RuntimeError(
                     f"Trying to backward through the graph a second time: the arrays saved by "
@@ -122,24 +189,27 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
     return capture
 
 
-def _accumulate_leaf(leaf, grad, capture, given: set) -> None:
+def _accumulate_leaf(leaf, grad, capture, acc: _Accumulator) -> None:
     if capture is not None:
         if id(leaf) in capture:
             prev = capture[id(leaf)]
-            capture[id(leaf)] = backend.ensure_array(grad if prev is None else prev + grad)
+            capture[id(leaf)] = grad if prev is None else acc.add(prev, grad)
+            acc.note(capture[id(leaf)])
         return
     grad = backend.ensure_array(grad)
     if grad.dtype != leaf.data.dtype:
         grad = backend.xp_of(grad).astype(grad, leaf.data.dtype)
+        acc.note(grad)
     if leaf.grad is None:
-        # The same array may reach two leaves (a + b hands grad to both) or be a
-        # read-only broadcast view; copy in those cases so each .grad is its own.
-        if id(grad) in given or getattr(grad, "base", None) is not None:
+        # An array that also went elsewhere (a + b hands grad to both), a view
+        # (a read-only broadcast), or the caller's own gradient is copied, so
+        # every .grad is an array of its own.
+        if not acc.mine(grad):
             grad = backend.xp_of(grad).asarray(grad, copy=True)
-        given.add(id(grad))
+            acc.delivered[id(grad)] = 1
         leaf.grad = grad
     else:
-        leaf.grad = backend.ensure_array(leaf.grad + grad)
+        leaf.grad = acc.add(leaf.grad, grad)
 
 
 from lucid.autograd.function import Node  # noqa: E402

@@ -127,17 +127,21 @@ class Function:
         if cls.floating:
             arrays = [_to_floating(a) for a in arrays]
 
-        ctx = Node()
         if needs_grad:
+            ctx = Node()
             ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        else:
+            ctx = _Scratch()
+        token = backend.quiet_float_errors_enter()  # inf and nan are results, not warnings (as in PyTorch)
         try:
-            with backend.quiet_float_errors():  # inf and nan are results, not warnings (as in PyTorch)
-                out = cls.forward(ctx, *arrays, **kwargs)
+            out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as exc:
             if "broadcast" not in str(exc):
                 raise
             shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
             raise ValueError(f"{cls.__name__}: tensors of shapes {shapes} cannot be broadcast together") from None
+        finally:
+            backend.quiet_float_errors_exit(token)
         result = Tensor._make(out, needs_grad)
         if cls.is_view:
             result._version = args[0]._version
@@ -160,8 +164,21 @@ class Function:
         return result
 
 
+class _Scratch:
+    """The ``ctx`` of an op that is not recorded: it keeps nothing (no graph, nothing to save)."""
+
+    __slots__ = ("__dict__",)
+    needs_input_grad = ()
+    saved = ()
+
+    def save(self, *arrays: Any) -> None:
+        pass
+
+
 def _to_floating(a: Any) -> Any:
     """An integer or boolean array cast to NumPy's float for it (int64 -> float64); anything else as is."""
+    if type(a) is np.ndarray and a.dtype.kind == "f":
+        return a
     dtype = getattr(a, "dtype", None)
     if dtype is None or backend.to_numpy_dtype(dtype).kind in "fc":
         return a
@@ -179,9 +196,11 @@ def _promote(arrays: list, positions: tuple) -> list:
             any_scalar = any_scalar or isinstance(arrays[i], (int, float))
         elif first is None:
             first = dt
-        elif dt != first:
+        elif dt is not first and dt != first:
             same = False
-    kind = None if first is None else backend.to_numpy_dtype(first).kind
+    if first is None:
+        return arrays
+    kind = first.kind if isinstance(first, np.dtype) else backend.to_numpy_dtype(first).kind
     if first is None or (same and not (float_scalar and kind in "iu") and not (any_scalar and kind == "b")):
         return arrays
     dtypes = [backend.to_numpy_dtype(arrays[i].dtype) for i in positions if hasattr(arrays[i], "dtype")]

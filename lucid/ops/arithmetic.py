@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from lucid import backend
+from lucid.autograd.engine import sum_product_to_shape
 from lucid.autograd.function import Function
 from lucid.autograd.grad_mode import _state
 from lucid.ops._args import operand
@@ -59,7 +60,9 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, grad):
         b, a = ctx.saved
-        return (grad * b if b is not None else None), (grad * a if a is not None else None)
+        ga = sum_product_to_shape(grad, b, ctx.shapes[0]) if b is not None else None
+        gb = sum_product_to_shape(grad, a, ctx.shapes[1]) if a is not None else None
+        return ga, gb
 
 
 class Div(Function):
@@ -122,75 +125,209 @@ class Neg(Function):
 
 
 def add(a, b) -> Tensor:
-    """Elementwise ``a + b`` with broadcasting.
+    """Elementwise sum ``a + b`` with broadcasting (also ``a + b`` on tensors).
 
-    .. math:: y = a + b, \\qquad \\frac{\\partial L}{\\partial a} = g, \\quad \\frac{\\partial L}{\\partial b} = g
+    Parameters
+    ----------
+    a, b : Tensor, array or number
+        Operands; their shapes must broadcast (NumPy rules). A Python number
+        is a *weak* scalar: it does not change the tensor's dtype.
 
-    (each summed over the axes that broadcasting stretched).
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape and the promoted dtype.
+
+    Notes
+    -----
+    Forward, with :math:`a` and :math:`b` broadcast to the output shape:
+
+    .. math:: y = a + b
+
+    Backward, with :math:`g = \\partial L / \\partial y`:
+
+    .. math:: \\frac{\\partial L}{\\partial a} = g, \\qquad \\frac{\\partial L}{\\partial b} = g,
+
+    each then summed over the axes that broadcasting added or stretched, so it
+    has its input's shape (the engine does this for every op).
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.add(lucid.tensor([1.0, 2.0]), 1.5)
-    Tensor([2.5, 3.5])
+    >>> a = lucid.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = lucid.add(a, 1.5)
+    >>> y
+    Tensor([2.5, 3.5], grad_fn=<AddBackward>)
+    >>> y.sum().backward()
+    >>> a.grad
+    array([1., 1.], dtype=float32)
     """
     return Add.apply(operand(a, "a"), operand(b, "b"))
 
 
 def sub(a, b) -> Tensor:
-    """Elementwise ``a - b``: :math:`\\partial L/\\partial a = g`, :math:`\\partial L/\\partial b = -g`.
+    """Elementwise difference ``a - b`` with broadcasting (also ``a - b``).
+
+    Parameters
+    ----------
+    a, b : Tensor, array or number
+        Operands; their shapes must broadcast (NumPy rules). A Python number
+        is a *weak* scalar: it does not change the tensor's dtype.
+
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape and the promoted dtype.
+
+    Notes
+    -----
+    .. math:: y = a - b, \\qquad
+              \\frac{\\partial L}{\\partial a} = g, \\qquad \\frac{\\partial L}{\\partial b} = -g
+
+    (summed over broadcast axes, see :func:`add`).
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.sub(3.0, lucid.tensor([1.0, 2.0]))
-    Tensor([2., 1.])
+    >>> b = lucid.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = lucid.sub(3.0, b)
+    >>> y
+    Tensor([2., 1.], grad_fn=<SubBackward>)
+    >>> y.sum().backward()
+    >>> b.grad
+    array([-1., -1.], dtype=float32)
     """
     return Sub.apply(operand(a, "a"), operand(b, "b"))
 
 
 def mul(a, b) -> Tensor:
-    """Elementwise ``a * b``: :math:`\\partial L/\\partial a = g\\,b`, :math:`\\partial L/\\partial b = g\\,a`.
+    """Elementwise product ``a * b`` with broadcasting (also ``a * b``).
+
+    Parameters
+    ----------
+    a, b : Tensor, array or number
+        Operands; their shapes must broadcast (NumPy rules). A Python number
+        is a *weak* scalar: it does not change the tensor's dtype.
+
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape and the promoted dtype.
+
+    Notes
+    -----
+    .. math:: y = a\\,b, \\qquad
+              \\frac{\\partial L}{\\partial a} = g\\,b, \\qquad \\frac{\\partial L}{\\partial b} = g\\,a
+
+    (products elementwise, then summed over broadcast axes). Each operand is
+    saved only when the *other* one needs a gradient: ``x * 2`` saves nothing.
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.mul(lucid.tensor([1.0, 2.0]), lucid.tensor([[1.0], [3.0]]))
-    Tensor([[1., 2.],
-            [3., 6.]])
+    >>> a = lucid.tensor([1.0, 2.0], requires_grad=True)
+    >>> b = lucid.tensor([[1.0], [3.0]])
+    >>> y = lucid.mul(a, b)
+    >>> y.shape
+    (2, 2)
+    >>> y.sum().backward()
+    >>> a.grad                     # sum over the broadcast rows of b
+    array([4., 4.], dtype=float32)
     """
     return Mul.apply(operand(a, "a"), operand(b, "b"))
 
 
 def div(a, b) -> Tensor:
-    """Elementwise ``a / b``: :math:`\\partial L/\\partial a = g/b`, :math:`\\partial L/\\partial b = -g\\,a/b^2`.
+    """Elementwise true division ``a / b`` with broadcasting (also ``a / b``).
+
+    Parameters
+    ----------
+    a, b : Tensor, array or number
+        Operands; their shapes must broadcast (NumPy rules). A Python number
+        is a *weak* scalar: it does not change the tensor's dtype.
+
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape and the promoted floating dtype (integers give float64, as in NumPy).
+
+    Notes
+    -----
+    .. math:: y = \\frac{a}{b}, \\qquad
+              \\frac{\\partial L}{\\partial a} = \\frac{g}{b}, \\qquad
+              \\frac{\\partial L}{\\partial b} = -\\frac{g\\,a}{b^2}
+
+    Division by zero gives ``inf`` or ``nan`` as in NumPy (no error).
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.div(lucid.tensor([1.0, 3.0]), 2.0)
-    Tensor([0.5, 1.5])
+    >>> b = lucid.tensor([2.0, 4.0], requires_grad=True)
+    >>> y = lucid.div(lucid.tensor([1.0, 2.0]), b)
+    >>> y
+    Tensor([0.5, 0.5], grad_fn=<DivBackward>)
+    >>> y.sum().backward()
+    >>> b.grad
+    array([-0.25 , -0.125], dtype=float32)
     """
     return Div.apply(operand(a, "a"), operand(b, "b"))
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - the op's name
-    """Elementwise ``a ** b``.
+    """Elementwise power ``a ** b`` with broadcasting (also ``a ** b``).
 
-    .. math:: \\frac{\\partial L}{\\partial a} = g\\, b\\, a^{b-1}, \\qquad
-              \\frac{\\partial L}{\\partial b} = g\\, a^{b} \\ln a \\quad (0 \\text{ where } a = 0)
+    Parameters
+    ----------
+    a : Tensor, array or number
+        The base.
+    b : Tensor, array or number
+        The exponent; shapes must broadcast with ``a``.
+
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape.
+
+    Notes
+    -----
+    .. math:: y = a^{b}, \\qquad
+              \\frac{\\partial L}{\\partial a} = g\\, b\\, a^{b-1}, \\qquad
+              \\frac{\\partial L}{\\partial b} = g\\, a^{b} \\ln a
+
+    :math:`\\partial L/\\partial b` is set to 0 where :math:`a = 0` (the limit of
+    :math:`a^b \\ln a` for :math:`b > 0`), as PyTorch does; for :math:`a < 0` it is
+    ``nan``. A negative base with a non-integer exponent gives ``nan``.
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.pow(lucid.tensor([1.0, 2.0, 3.0]), 2)
-    Tensor([1., 4., 9.])
+    >>> a = lucid.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = lucid.pow(a, 2)
+    >>> y
+    Tensor([1., 4., 9.], grad_fn=<PowBackward>)
+    >>> y.sum().backward()
+    >>> a.grad
+    array([2., 4., 6.], dtype=float32)
     """
     return Pow.apply(operand(a, "a"), operand(b, "b"))
 
 
 def neg(x) -> Tensor:
-    """Elementwise ``-x``: :math:`\\partial L/\\partial x = -g`.
+    """Elementwise negation ``-x``.
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as ``x``.
+
+    Notes
+    -----
+    .. math:: y = -x, \\qquad \\frac{\\partial L}{\\partial x} = -g
 
     Examples
     --------
@@ -269,20 +406,184 @@ def _write(target: Tensor, values, name: str) -> None:
 
 
 def add_(target: Tensor, other) -> Tensor:
-    """In-place ``target += other`` (also ``Tensor.__iadd__``). Returns ``target``."""
+    """In-place ``target += other`` (``Tensor.__iadd__``); returns ``target``.
+
+    Parameters
+    ----------
+    target : Tensor
+        The tensor to update. Its shape and dtype do not change.
+    other : Tensor, array or number
+        Must broadcast to ``target``'s shape.
+
+    Returns
+    -------
+    Tensor
+        ``target`` itself, holding the new values.
+
+    Raises
+    ------
+    ValueError
+        If ``other`` does not broadcast to ``target.shape``.
+    TypeError
+        If the result's dtype kind cannot be stored in ``target`` (a float
+        result into an int tensor).
+    RuntimeError
+        If ``target`` is a leaf that requires grad (wrap the update in
+        :class:`lucid.no_grad`), or a view of a tensor in the graph.
+
+    Notes
+    -----
+    The forward and backward are those of :func:`add`: the new value is
+    :math:`a' = a + b` and :math:`\\partial L/\\partial a = \\partial L/\\partial b = g`, and ``target`` takes over that op's graph node, whose input is the
+    old value of ``target``. The version counter of ``target`` goes up, so a
+    backward that had saved the old array raises an error instead of using
+    changed numbers.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> t = lucid.tensor([1.0, 2.0])
+    >>> lucid.add_(t, 1.0)
+    Tensor([2., 3.])
+    >>> t
+    Tensor([2., 3.])
+    """
     return _apply_in_place(target, add, other, "add_ (+=)")
 
 
 def sub_(target: Tensor, other) -> Tensor:
-    """In-place ``target -= other``. Returns ``target``."""
+    """In-place ``target -= other`` (``Tensor.__isub__``); returns ``target``.
+
+    Parameters
+    ----------
+    target : Tensor
+        The tensor to update. Its shape and dtype do not change.
+    other : Tensor, array or number
+        Must broadcast to ``target``'s shape.
+
+    Returns
+    -------
+    Tensor
+        ``target`` itself, holding the new values.
+
+    Raises
+    ------
+    ValueError
+        If ``other`` does not broadcast to ``target.shape``.
+    TypeError
+        If the result's dtype kind cannot be stored in ``target`` (a float
+        result into an int tensor).
+    RuntimeError
+        If ``target`` is a leaf that requires grad (wrap the update in
+        :class:`lucid.no_grad`), or a view of a tensor in the graph.
+
+    Notes
+    -----
+    The forward and backward are those of :func:`sub`: the new value is
+    :math:`a' = a - b`, with :math:`\\partial L/\\partial a = g`, :math:`\\partial L/\\partial b = -g`, and ``target`` takes over that op's graph node, whose input is the
+    old value of ``target``. The version counter of ``target`` goes up, so a
+    backward that had saved the old array raises an error instead of using
+    changed numbers.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> t = lucid.tensor([1.0, 2.0])
+    >>> lucid.sub_(t, 1.0)
+    Tensor([0., 1.])
+    >>> t
+    Tensor([0., 1.])
+    """
     return _apply_in_place(target, sub, other, "sub_ (-=)")
 
 
 def mul_(target: Tensor, other) -> Tensor:
-    """In-place ``target *= other``. Returns ``target``."""
+    """In-place ``target *= other`` (``Tensor.__imul__``); returns ``target``.
+
+    Parameters
+    ----------
+    target : Tensor
+        The tensor to update. Its shape and dtype do not change.
+    other : Tensor, array or number
+        Must broadcast to ``target``'s shape.
+
+    Returns
+    -------
+    Tensor
+        ``target`` itself, holding the new values.
+
+    Raises
+    ------
+    ValueError
+        If ``other`` does not broadcast to ``target.shape``.
+    TypeError
+        If the result's dtype kind cannot be stored in ``target`` (a float
+        result into an int tensor).
+    RuntimeError
+        If ``target`` is a leaf that requires grad (wrap the update in
+        :class:`lucid.no_grad`), or a view of a tensor in the graph.
+
+    Notes
+    -----
+    The forward and backward are those of :func:`mul`: the new value is
+    :math:`a' = a\\,b`, with :math:`\\partial L/\\partial a = g\\,b`, :math:`\\partial L/\\partial b = g\\,a` (the old :math:`a` is kept only if :math:`b` needs a gradient), and ``target`` takes over that op's graph node, whose input is the
+    old value of ``target``. The version counter of ``target`` goes up, so a
+    backward that had saved the old array raises an error instead of using
+    changed numbers.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> t = lucid.tensor([1.0, 2.0])
+    >>> lucid.mul_(t, 3.0)
+    Tensor([3., 6.])
+    >>> t
+    Tensor([3., 6.])
+    """
     return _apply_in_place(target, mul, other, "mul_ (*=)")
 
 
 def div_(target: Tensor, other) -> Tensor:
-    """In-place ``target /= other``. Returns ``target``."""
+    """In-place ``target /= other`` (``Tensor.__itruediv__``); returns ``target``.
+
+    Parameters
+    ----------
+    target : Tensor
+        The tensor to update. Its shape and dtype do not change.
+    other : Tensor, array or number
+        Must broadcast to ``target``'s shape.
+
+    Returns
+    -------
+    Tensor
+        ``target`` itself, holding the new values.
+
+    Raises
+    ------
+    ValueError
+        If ``other`` does not broadcast to ``target.shape``.
+    TypeError
+        If the result's dtype kind cannot be stored in ``target`` (a float
+        result into an int tensor).
+    RuntimeError
+        If ``target`` is a leaf that requires grad (wrap the update in
+        :class:`lucid.no_grad`), or a view of a tensor in the graph.
+
+    Notes
+    -----
+    The forward and backward are those of :func:`div`: the new value is
+    :math:`a' = a / b`, with :math:`\\partial L/\\partial a = g/b`, :math:`\\partial L/\\partial b = -g\\,a/b^2`, and ``target`` takes over that op's graph node, whose input is the
+    old value of ``target``. The version counter of ``target`` goes up, so a
+    backward that had saved the old array raises an error instead of using
+    changed numbers.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> t = lucid.tensor([1.0, 2.0])
+    >>> lucid.div_(t, 2.0)
+    Tensor([0.5, 1. ])
+    >>> t
+    Tensor([0.5, 1. ])
+    """
     return _apply_in_place(target, div, other, "div_ (/=)")

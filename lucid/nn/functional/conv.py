@@ -1,0 +1,559 @@
+"""Convolution and pooling: conv1d, conv2d, max_pool2d, avg_pool2d.
+
+All four share one piece of machinery, *im2col*:
+
+1. pad the input (zeros for convolution and average pooling, ``-inf`` for
+   max pooling);
+2. take every ``KH x KW`` window the kernel visits (with stride and
+   dilation) as a 6-D array ``(N, C, OH, OW, KH, KW)``.  On NumPy and CuPy
+   this is a strided *view* (:func:`lucid.backend.sliding_windows`): no data
+   moves until it is reshaped;
+3. convolution flattens each window into a row of a matrix (the
+   "columns") and multiplies it with the flattened kernels: one matrix
+   product per group, done by BLAS; pooling reduces over the window axes.
+
+The backward of im2col is *col2im*: every window position hands its
+gradient back to the input pixels it read.  Windows overlap, so the
+gradient of a pixel is a sum; :func:`_col2im` adds one strided slice per
+kernel offset (``KH * KW`` vectorised slice-adds, never a loop over pixels).
+
+``conv1d`` is ``conv2d`` on inputs of height 1.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from lucid import backend
+from lucid.autograd.function import Function
+from lucid.ops._args import tensor_arg
+from lucid.ops.shape import squeeze, unsqueeze
+from lucid.tensor import Tensor
+
+__all__ = ["conv1d", "conv2d", "max_pool2d", "avg_pool2d"]
+
+
+# ----------------------------------------------------------------------------- argument helpers
+def _tuple(value: Any, n: int, name: str, fn: str, minimum: int = 0) -> tuple[int, ...]:
+    """An int or a sequence of ``n`` ints, each ``>= minimum``, as a tuple."""
+    values = (value,) * n if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+    try:
+        values = tuple(values)
+    except TypeError:
+        raise TypeError(f"{fn}: {name} must be an int or a tuple of {n} ints, got {value!r}") from None
+    if len(values) != n or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in values):
+        raise TypeError(f"{fn}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+    if any(v < minimum for v in values):
+        raise ValueError(f"{fn}: {name} must be >= {minimum}, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def _conv_pads(padding: Any, kernel: tuple, stride: tuple, dilation: tuple, fn: str) -> tuple[int, int, int, int]:
+    """``(top, bottom, left, right)`` from an int, a pair, ``"valid"`` or ``"same"``."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding == "same":
+            if stride != (1, 1):
+                raise ValueError(f"{fn}: padding='same' needs stride=1, got stride={stride}")
+            pads = []
+            for k, d in zip(kernel, dilation):
+                total = d * (k - 1)
+                pads += [total // 2, total - total // 2]  # PyTorch puts the odd pixel at the end
+            return tuple(pads)
+        raise ValueError(f"{fn}: padding must be an int, a pair of ints, 'valid' or 'same', got {padding!r}")
+    ph, pw = _tuple(padding, 2, "padding", fn)
+    return (ph, ph, pw, pw)
+
+
+def _out_size(size: int, pad: int, kernel: int, stride: int, dilation: int) -> int:
+    return (size + pad - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _full(shape: tuple, value: float, like: Any) -> Any:
+    xp = backend.xp_of(like)
+    dev = backend.array_device(like)
+    kwargs = {} if dev is None else {"device": dev}
+    return xp.full(shape, value, dtype=like.dtype, **kwargs)
+
+
+def _pad2d(x: Any, pads: tuple, value: float = 0.0) -> Any:
+    """Pad the last two axes by ``(top, bottom, left, right)`` with ``value`` (portable: fill, then copy in)."""
+    top, bottom, left, right = pads
+    if not any(pads):
+        return x
+    n, c, h, w = x.shape
+    out = _full((n, c, h + top + bottom, w + left + right), value, like=x)
+    out[:, :, top:top + h, left:left + w] = x
+    return out
+
+
+def _crop2d(x: Any, pads: tuple, size: tuple) -> Any:
+    """Undo :func:`_pad2d`: the centre ``size`` of ``x``."""
+    top, _, left, _ = pads
+    return x[:, :, top:top + size[0], left:left + size[1]] if any(pads) else x
+
+
+def _windows(xpad: Any, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple) -> Any:
+    """Every window the kernel visits, as an array ``(N, C, OH, OW, KH, KW)``.
+
+    ``[n, c, oh, ow, i, j] = xpad[n, c, oh*sh + i*dh, ow*sw + j*dw]``.
+    NumPy/CuPy: a strided view of ``xpad``.  Other namespaces: one strided
+    slice per kernel offset, stacked (the portable fallback).
+    """
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+    extent = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    view = backend.sliding_windows(xpad, extent, (2, 3))
+    if view is not None:  # (N, C, H', W', eh, ew): keep every stride-th start, every dilation-th tap
+        return view[:, :, : sh * (oh - 1) + 1 : sh, : sw * (ow - 1) + 1 : sw, ::dh, ::dw]
+    xp = backend.xp_of(xpad)
+    taps = [
+        xpad[:, :, i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw]
+        for i in range(kh)
+        for j in range(kw)
+    ]
+    n, c = xpad.shape[:2]
+    return xp.reshape(xp.stack(taps, axis=-1), (n, c, oh, ow, kh, kw))
+
+
+def _col2im(cols: Any, padded_hw: tuple, stride: tuple, dilation: tuple) -> Any:
+    """The adjoint of :func:`_windows`: add each window's values back where they were read.
+
+    ``cols`` has shape ``(N, C, KH, KW, OH, OW)``; the result ``(N, C, Hp, Wp)``.
+    One vectorised strided slice-add per kernel offset.
+    """
+    n, c, kh, kw, oh, ow = cols.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    out = backend.zeros((n, c) + tuple(padded_hw), cols.dtype, like=cols)
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+            columns = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+            out[:, :, rows, columns] += cols[:, :, i, j, ...]
+    return out
+
+
+# ----------------------------------------------------------------------------- convolution
+class Conv2d(Function):
+    """Y = W * X (+ b): im2col, then one matrix product per group;  col2im in backward
+
+    Shapes: ``x (N, C, H, W)``, ``weight (O, C/G, KH, KW)``, ``y (N, O, OH, OW)``.
+    With ``cols`` the ``(G, N*OH*OW, C/G*KH*KW)`` window matrix and ``Wm``
+    the ``(G, O/G, C/G*KH*KW)`` kernel matrix:
+
+    * forward:  ``Y = cols @ Wm^T``;
+    * ``dL/dW = G^T @ cols``, ``dL/dcols = G @ Wm`` then col2im, ``dL/db = sum of G``.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, *, stride, pads, dilation, groups):
+        xp = backend.xp_of(x)
+        n, c, h, w = x.shape
+        o, cg, kh, kw = weight.shape
+        g, og, k = groups, o // groups, cg * kh * kw
+        hp, wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
+        oh = _out_size(hp, 0, kh, stride[0], dilation[0])
+        ow = _out_size(wp, 0, kw, stride[1], dilation[1])
+        win = _windows(_pad2d(x, pads), (kh, kw), stride, dilation, (oh, ow))  # (N, C, OH, OW, KH, KW)
+        win = xp.reshape(win, (n, g, cg, oh, ow, kh, kw))
+        cols = xp.reshape(xp.permute_dims(win, (1, 0, 3, 4, 2, 5, 6)), (g, n * oh * ow, k))
+        wmat = xp.reshape(weight, (g, og, k))
+        y = xp.matmul(cols, xp.matrix_transpose(wmat))  # (G, N*OH*OW, O/G)
+        y = xp.reshape(xp.permute_dims(xp.reshape(y, (g, n, oh, ow, og)), (1, 0, 4, 2, 3)), (n, o, oh, ow))
+        if bias is not None:
+            y = y + xp.reshape(bias, (1, o, 1, 1))
+        need_x, need_w = ctx.needs_input_grad[:2] if ctx.needs_input_grad else (False, False)
+        ctx.save(cols if need_w else None, wmat if need_x else None)
+        ctx.geometry = (n, c, h, w, o, cg, kh, kw, g, oh, ow, hp, wp)
+        ctx.stride, ctx.pads, ctx.dilation = stride, pads, dilation
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        cols, wmat = ctx.saved
+        n, c, h, w, o, cg, kh, kw, g, oh, ow, hp, wp = ctx.geometry
+        og = o // g
+        xp = backend.xp_of(grad)
+        gmat = xp.reshape(xp.permute_dims(xp.reshape(grad, (n, g, og, oh, ow)), (1, 0, 3, 4, 2)), (g, n * oh * ow, og))
+        gx = gw = gb = None
+        if wmat is not None:  # dL/dx: back through the matrix product, then col2im
+            gcols = xp.reshape(xp.matmul(gmat, wmat), (g, n, oh, ow, cg, kh, kw))
+            gcols = xp.reshape(xp.permute_dims(gcols, (1, 0, 4, 5, 6, 2, 3)), (n, c, kh, kw, oh, ow))
+            gx = _crop2d(_col2im(gcols, (hp, wp), ctx.stride, ctx.dilation), ctx.pads, (h, w))
+        if cols is not None:  # dL/dW = G^T cols, per group
+            gw = xp.reshape(xp.matmul(xp.matrix_transpose(gmat), cols), (o, cg, kh, kw))
+        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+            gb = xp.sum(grad, axis=(0, 2, 3))
+        return gx, gw, gb
+
+
+def _check_conv(x: Tensor, weight: Tensor, bias: Tensor | None, groups: int, nd: int, fn: str) -> None:
+    if weight.ndim != nd + 2:
+        raise ValueError(f"{fn}: weight must have {nd + 2} dimensions (out_channels, in_channels/groups, kernel...), "
+                         f"got shape {weight.shape}")
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{fn}: groups must be a positive int, got {groups!r}")
+    if x.ndim != nd + 2:
+        raise ValueError(f"{fn}: input must have {nd + 2} dimensions (N, C, {'H, W' if nd == 2 else 'L'}) or "
+                         f"{nd + 1} without the batch axis, got shape {x.shape}")
+    o, cg = weight.shape[:2]
+    if o % groups:
+        raise ValueError(f"{fn}: out_channels={o} (weight.shape[0]) must be divisible by groups={groups}")
+    if x.shape[1] != cg * groups:
+        raise ValueError(f"{fn}: weight of shape {weight.shape} with groups={groups} expects input with "
+                         f"{cg * groups} channels, got input with {x.shape[1]} channels (shape {x.shape})")
+    if bias is not None and bias.shape != (o,):
+        raise ValueError(f"{fn}: bias must have shape ({o},) to match out_channels, got {bias.shape}")
+    if x.dtype != weight.dtype:
+        raise TypeError(f"{fn}: input and weight must have the same dtype, got {x.dtype} and {weight.dtype}")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
+    """2-D convolution (cross-correlation, as in every deep-learning library).
+
+    .. math::
+        y_{n,o,i,j} = b_o + \\sum_{c \\in \\text{group}(o)} \\sum_{p,q}
+            W_{o,c,p,q}\\, x_{n,c,\\; s_h i + d_h p - P_h,\\; s_w j + d_w q - P_w}
+
+    (``x`` is zero outside the image).  Backward, with :math:`G = \\partial L/\\partial y`:
+
+    .. math::
+        \\frac{\\partial L}{\\partial W_{o,c,p,q}} = \\sum_{n,i,j} G_{n,o,i,j}\\, x_{n,c,s_h i + d_h p - P_h, s_w j + d_w q - P_w},
+        \\qquad \\frac{\\partial L}{\\partial b_o} = \\sum_{n,i,j} G_{n,o,i,j},
+
+    and :math:`\\partial L/\\partial x` sends :math:`G_{n,o,i,j} W_{o,c,p,q}` back to every pixel
+    the window read (col2im).
+
+    Parameters
+    ----------
+    input : Tensor
+        ``(N, C, H, W)``, or ``(C, H, W)`` for a single image.
+    weight : Tensor
+        ``(O, C / groups, KH, KW)``.
+    bias : Tensor, optional
+        ``(O,)``.
+    stride, dilation : int or (int, int)
+        Step between windows; spacing between kernel taps.
+    padding : int, (int, int), "valid" or "same"
+        Zeros added on both sides of each spatial axis (``"same"``: output as large as the input, stride 1).
+    groups : int
+        Split the channels into ``groups`` independent convolutions (``groups == C``: depthwise).
+
+    Returns
+    -------
+    Tensor
+        ``(N, O, OH, OW)`` with :math:`OH = \\lfloor (H + 2P_h - d_h (KH - 1) - 1) / s_h \\rfloor + 1`.
+
+    Notes
+    -----
+    Implemented as im2col (a strided view of the windows) and one BLAS matrix
+    product per group; see the module docstring.  Memory for the window matrix
+    is ``N * OH * OW * C * KH * KW`` elements.
+
+    References
+    ----------
+    K. Chellapilla, S. Puri, P. Simard, "High Performance Convolutional Neural
+    Networks for Document Processing", 2006 (im2col).
+
+    Examples
+    --------
+    >>> import lucid
+    >>> import lucid.nn.functional as F
+    >>> x = lucid.ones((1, 1, 4, 4), requires_grad=True)
+    >>> w = lucid.ones((2, 1, 3, 3))
+    >>> y = F.conv2d(x, w, padding=1)
+    >>> y.shape
+    (1, 2, 4, 4)
+    >>> y.detach()[0, 0]
+    Tensor([[4., 6., 6., 4.],
+            [6., 9., 9., 6.],
+            [6., 9., 9., 6.],
+            [4., 6., 6., 4.]])
+    >>> y.sum().backward()
+    >>> x.grad[0, 0]
+    array([[ 8., 12., 12.,  8.],
+           [12., 18., 18., 12.],
+           [12., 18., 18., 12.],
+           [ 8., 12., 12.,  8.]], dtype=float32)
+    """
+    x, weight = tensor_arg(input, "input"), tensor_arg(weight, "weight")
+    bias = None if bias is None else tensor_arg(bias, "bias")
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = unsqueeze(x, 0)
+    _check_conv(x, weight, bias, groups, 2, "conv2d")
+    kernel = tuple(weight.shape[2:])
+    stride = _tuple(stride, 2, "stride", "conv2d", 1)
+    dilation = _tuple(dilation, 2, "dilation", "conv2d", 1)
+    pads = _conv_pads(padding, kernel, stride, dilation, "conv2d")
+    _check_fits(x.shape[2:], pads, kernel, dilation, "conv2d")
+    y = Conv2d.apply(x, weight, bias, stride=stride, pads=pads, dilation=dilation, groups=int(groups))
+    return squeeze(y, 0) if unbatched else y
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
+    """1-D convolution over sequences: ``conv2d`` on inputs of height 1.
+
+    .. math::
+        y_{n,o,i} = b_o + \\sum_{c \\in \\text{group}(o)} \\sum_{p} W_{o,c,p}\\, x_{n,c,\\; s i + d p - P}
+
+    Backward as for :func:`conv2d`: :math:`\\partial L/\\partial W_{o,c,p} = \\sum_{n,i} G_{n,o,i} x_{n,c,si+dp-P}`,
+    :math:`\\partial L/\\partial b_o = \\sum_{n,i} G_{n,o,i}`, and :math:`\\partial L/\\partial x`
+    scatters :math:`G W` back to the positions each window read.
+
+    Parameters
+    ----------
+    input : Tensor
+        ``(N, C, L)``, or ``(C, L)`` for a single sequence.
+    weight : Tensor
+        ``(O, C / groups, K)``.
+    bias : Tensor, optional
+        ``(O,)``.
+    stride, padding, dilation : int
+        As for :func:`conv2d`, along the one axis (``padding`` may be ``"valid"`` or ``"same"``).
+    groups : int
+        Independent channel groups.
+
+    Returns
+    -------
+    Tensor
+        ``(N, O, OL)`` with :math:`OL = \\lfloor (L + 2P - d (K - 1) - 1) / s \\rfloor + 1`.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> import lucid.nn.functional as F
+    >>> x = lucid.tensor([[[1.0, 2.0, 3.0, 4.0]]])
+    >>> F.conv1d(x, lucid.tensor([[[1.0, -1.0]]]))
+    Tensor([[[-1., -1., -1.]]])
+    """
+    x, weight = tensor_arg(input, "input"), tensor_arg(weight, "weight")
+    bias = None if bias is None else tensor_arg(bias, "bias")
+    unbatched = x.ndim == 2
+    if unbatched:
+        x = unsqueeze(x, 0)
+    _check_conv(x, weight, bias, groups, 1, "conv1d")
+    (s,) = _tuple(stride, 1, "stride", "conv1d", 1)
+    (d,) = _tuple(dilation, 1, "dilation", "conv1d", 1)
+    if isinstance(padding, str):
+        pads = (0, 0) + _conv_pads(padding, (1, weight.shape[2]), (1, s), (1, d), "conv1d")[2:]
+    else:
+        (p,) = _tuple(padding, 1, "padding", "conv1d")
+        pads = (0, 0, p, p)
+    _check_fits((1,) + x.shape[2:], pads, (1, weight.shape[2]), (1, d), "conv1d")
+    y = Conv2d.apply(unsqueeze(x, 2), unsqueeze(weight, 2), bias, stride=(1, s), pads=pads, dilation=(1, d),
+                     groups=int(groups))
+    y = squeeze(y, 2)
+    return squeeze(y, 0) if unbatched else y
+
+
+def _check_fits(size: tuple, pads: tuple, kernel: tuple, dilation: tuple, fn: str) -> None:
+    padded = (size[0] + pads[0] + pads[1], size[1] + pads[2] + pads[3])
+    extent = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if padded[0] < extent[0] or padded[1] < extent[1]:
+        raise ValueError(f"{fn}: the (dilated) kernel of extent {extent} is larger than the padded input {padded}")
+
+
+# ----------------------------------------------------------------------------- pooling
+def _pool_geometry(x: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool, fn: str):
+    """Kernel, stride, dilation, the four pads (ceil mode adds extra at the end) and the output size."""
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{fn}: input must have shape (N, C, H, W) or (C, H, W), got {x.shape}")
+    kernel = _tuple(kernel_size, 2, "kernel_size", fn, 1)
+    stride = kernel if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _tuple(stride, 2, "stride", fn, 1)
+    pad = _tuple(padding, 2, "padding", fn)
+    dilation = _tuple(dilation, 2, "dilation", fn, 1)
+    if any(p > k // 2 for p, k in zip(pad, kernel)):
+        raise ValueError(f"{fn}: padding should be at most half of kernel_size, got padding={padding!r} "
+                         f"and kernel_size={kernel_size!r}")
+    out, extra = [], []
+    for size, k, s, p, d in zip(x.shape[-2:], kernel, stride, pad, dilation):
+        span = size + 2 * p - d * (k - 1) - 1
+        if span < 0:
+            raise ValueError(f"{fn}: kernel_size={kernel_size!r} (dilation {dilation!r}) does not fit the input "
+                             f"of spatial size {tuple(x.shape[-2:])} with padding={padding!r}")
+        o = (-(-span // s) if ceil_mode else span // s) + 1
+        if ceil_mode and (o - 1) * s >= size + p:  # the last window must start inside the input (PyTorch)
+            o -= 1
+        out.append(o)
+        extra.append(max(0, (o - 1) * s + d * (k - 1) + 1 - (size + 2 * p)))
+    pads = (pad[0], pad[0] + extra[0], pad[1], pad[1] + extra[1])
+    return kernel, stride, dilation, pads, (pad[0], pad[1]), tuple(out)
+
+
+class MaxPool2d(Function):
+    """y = max over each window;  dL/dx: g goes to the (first) maximum of its window, col2im sums overlaps"""
+
+    @staticmethod
+    def forward(ctx, x, *, kernel, stride, dilation, pads, out_hw):
+        xp = backend.xp_of(x)
+        n, c, h, w = x.shape
+        kh, kw = kernel
+        win = _windows(_pad2d(x, pads, -math.inf), kernel, stride, dilation, out_hw)
+        flat = xp.reshape(win, (n, c) + out_hw + (kh * kw,))
+        arg = xp.argmax(flat, axis=-1)
+        ctx.arg, ctx.geometry = arg, (n, c, h, w, kh, kw, stride, dilation, pads, out_hw)
+        return xp.max(flat, axis=-1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        n, c, h, w, kh, kw, stride, dilation, pads, out_hw = ctx.geometry
+        xp = backend.xp_of(grad)
+        hit = ctx.arg[..., None] == backend.arange_like(kh * kw, grad, dtype=ctx.arg.dtype)
+        cols = xp.where(hit, grad[..., None], xp.zeros((), dtype=grad.dtype, **_dev(grad)))  # (N, C, OH, OW, K)
+        cols = xp.permute_dims(xp.reshape(cols, (n, c) + out_hw + (kh, kw)), (0, 1, 4, 5, 2, 3))
+        padded = (h + pads[0] + pads[1], w + pads[2] + pads[3])
+        return (_crop2d(_col2im(cols, padded, stride, dilation), pads, (h, w)),)
+
+
+class AvgPool2d(Function):
+    """y = sum over each window / divisor;  dL/dx: g / divisor to every pixel of its window (col2im)"""
+
+    @staticmethod
+    def forward(ctx, x, *, kernel, stride, pads, out_hw, divisor):
+        xp = backend.xp_of(x)
+        win = _windows(_pad2d(x, pads), kernel, stride, (1, 1), out_hw)
+        ctx.geometry = (x.shape, kernel, stride, pads, out_hw)
+        ctx.divisor = divisor
+        return xp.sum(win, axis=(-2, -1)) / divisor
+
+    @staticmethod
+    def backward(ctx, grad):
+        (n, c, h, w), (kh, kw), stride, pads, out_hw = ctx.geometry
+        xp = backend.xp_of(grad)
+        share = grad / ctx.divisor  # (N, C, OH, OW)
+        cols = xp.broadcast_to(share[:, :, None, None, ...], (n, c, kh, kw) + out_hw)
+        padded = (h + pads[0] + pads[1], w + pads[2] + pads[3])
+        return (_crop2d(_col2im(cols, padded, stride, (1, 1)), pads, (h, w)),)
+
+
+def _dev(like: Any) -> dict:
+    dev = backend.array_device(like)
+    return {} if dev is None else {"device": dev}
+
+
+def _pool(fn_class, x: Tensor, unbatched: bool, **kw) -> Tensor:
+    y = fn_class.apply(unsqueeze(x, 0) if unbatched else x, **kw)
+    return squeeze(y, 0) if unbatched else y
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False) -> Tensor:
+    """2-D max pooling: the largest value of every ``kernel_size`` window.
+
+    .. math::
+        y_{n,c,i,j} = \\max_{p,q}\\; x_{n,c,\\; s_h i + d_h p - P_h,\\; s_w j + d_w q - P_w}
+
+    (padding counts as :math:`-\\infty`).  Backward: each :math:`G_{n,c,i,j}` goes to the position
+    of its window's maximum (the first one on ties, like PyTorch); overlapping windows add up:
+
+    .. math:: \\frac{\\partial L}{\\partial x_{n,c,u,v}} = \\sum_{(i,j):\\, \\arg\\max \\text{ of window } (i,j) = (u,v)} G_{n,c,i,j}
+
+    Parameters
+    ----------
+    input : Tensor
+        ``(N, C, H, W)`` or ``(C, H, W)``.
+    kernel_size : int or (int, int)
+        Window size.
+    stride : int or (int, int), optional
+        Step between windows; default ``kernel_size`` (non-overlapping windows).
+    padding : int or (int, int)
+        Implicit :math:`-\\infty` on both sides; at most half the kernel.
+    dilation : int or (int, int)
+        Spacing between the window's taps.
+    ceil_mode : bool
+        Round the output size up (extra windows that hang over the bottom/right edge).
+
+    Returns
+    -------
+    Tensor
+        ``(N, C, OH, OW)``, :math:`OH = \\lfloor (H + 2P_h - d_h(KH - 1) - 1) / s_h \\rfloor + 1`.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> import lucid.nn.functional as F
+    >>> x = lucid.arange(16.0).reshape(1, 1, 4, 4)
+    >>> F.max_pool2d(x, 2)
+    Tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    """
+    x = tensor_arg(input, "input")
+    kernel, stride, dilation, pads, _, out_hw = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
+                                                               "max_pool2d")
+    return _pool(MaxPool2d, x, x.ndim == 3, kernel=kernel, stride=stride, dilation=dilation, pads=pads, out_hw=out_hw)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """2-D average pooling: the mean of every ``kernel_size`` window.
+
+    .. math::
+        y_{n,c,i,j} = \\frac{1}{D_{ij}} \\sum_{p,q} x_{n,c,\\; s_h i + p - P_h,\\; s_w j + q - P_w},
+        \\qquad \\frac{\\partial L}{\\partial x_{n,c,u,v}} = \\sum_{(i,j) \\ni (u,v)} \\frac{G_{n,c,i,j}}{D_{ij}}
+
+    where :math:`D_{ij}` is ``KH * KW`` (``count_include_pad=True``), the number of real pixels in the
+    window (``False``), or ``divisor_override``.
+
+    Parameters
+    ----------
+    input : Tensor
+        ``(N, C, H, W)`` or ``(C, H, W)``.
+    kernel_size : int or (int, int)
+        Window size.
+    stride : int or (int, int), optional
+        Default ``kernel_size``.
+    padding : int or (int, int)
+        Implicit zeros on both sides; at most half the kernel.
+    ceil_mode : bool
+        Round the output size up.
+    count_include_pad : bool
+        Count the zero padding in the divisor (PyTorch's default).
+    divisor_override : int, optional
+        Divide by this instead.
+
+    Returns
+    -------
+    Tensor
+        ``(N, C, OH, OW)``.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> import lucid.nn.functional as F
+    >>> x = lucid.arange(16.0).reshape(1, 1, 4, 4)
+    >>> F.avg_pool2d(x, 2)
+    Tensor([[[[ 2.5,  4.5],
+              [10.5, 12.5]]]])
+    """
+    x = tensor_arg(input, "input")
+    kernel, stride, dilation, pads, pad, out_hw = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode,
+                                                                 "avg_pool2d")
+    if divisor_override is not None:
+        if isinstance(divisor_override, bool) or not isinstance(divisor_override, (int, np.integer)) or divisor_override < 1:
+            raise ValueError(f"avg_pool2d: divisor_override must be a positive int, got {divisor_override!r}")
+        divisor = float(divisor_override)
+    else:
+        divisor = _avg_divisor(x, kernel, stride, pads, pad, out_hw, count_include_pad)
+    return _pool(AvgPool2d, x, x.ndim == 3, kernel=kernel, stride=stride, pads=pads, out_hw=out_hw, divisor=divisor)
+
+
+def _avg_divisor(x: Tensor, kernel, stride, pads, pad, out_hw, count_include_pad: bool):
+    """``KH*KW`` when every window is full; otherwise, per output pixel, how many pixels count.
+
+    A pixel counts if it is inside the image, or (``count_include_pad``) inside the symmetric padding;
+    the extra cells ``ceil_mode`` adds never count.  Computed on the host (it depends only on shapes).
+    """
+    h, w = x.shape[-2:]
+    if not any(pads) or (count_include_pad and pads[1] == pads[0] and pads[3] == pads[2]):
+        return float(kernel[0] * kernel[1])
+    hp, wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
+    mask = np.zeros((1, 1, hp, wp), dtype=backend.to_numpy_dtype(x.dtype))
+    if count_include_pad:
+        mask[:, :, : h + 2 * pad[0], : w + 2 * pad[1]] = 1
+    else:
+        mask[:, :, pad[0] : pad[0] + h, pad[1] : pad[1] + w] = 1
+    counts = _windows(mask, kernel, stride, (1, 1), out_hw).sum(axis=(-2, -1))
+    return backend.asarray(counts, device=x.device)

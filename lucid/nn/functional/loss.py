@@ -1,0 +1,411 @@
+"""Loss functions: mse_loss, l1_loss, cross_entropy, nll_loss, binary_cross_entropy,
+binary_cross_entropy_with_logits.
+
+Each returns the per-element loss reduced by ``reduction``: ``"mean"``
+(the default), ``"sum"`` or ``"none"`` (no reduction).  Most are written
+with existing differentiable ops, so their backward is the chain rule over
+those ops; the math in each docstring says what it comes to.
+:func:`binary_cross_entropy` is its own op so that its gradient matches
+PyTorch's where the logarithm is clamped.
+
+Class targets select entries through a constant one-hot mask
+(``onehot * log_probs``), which works on every array namespace and whose
+backward needs no scatter.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from lucid import backend
+from lucid.autograd.function import Function
+from lucid.ops import activation, elementwise
+from lucid.ops import reduction as red
+from lucid.ops._args import tensor_arg
+from lucid.tensor import Tensor
+
+__all__ = ["mse_loss", "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction: str, fn: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{fn}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return red.mean(loss)
+    if reduction == "sum":
+        return red.sum(loss)
+    return loss
+
+
+def _same_shape(input: Tensor, target: Tensor, fn: str) -> None:
+    if input.shape != target.shape:
+        raise ValueError(f"{fn}: target must have the same shape as input {input.shape}, got {target.shape}")
+
+
+# ----------------------------------------------------------------------------- regression
+def mse_loss(input, target, reduction: str = "mean") -> Tensor:
+    """Mean squared error.
+
+    .. math:: \\ell_i = (x_i - y_i)^2, \\qquad \\frac{\\partial \\ell_i}{\\partial x_i} = 2 (x_i - y_i)
+
+    (divided by the number of elements for ``reduction="mean"``).
+
+    Parameters
+    ----------
+    input, target : Tensor
+        The same shape.
+    reduction : {"mean", "sum", "none"}
+        How to combine the element losses.
+
+    Returns
+    -------
+    Tensor
+        A scalar, or the element losses for ``"none"``.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> import lucid.nn.functional as F
+    >>> F.mse_loss(lucid.tensor([1.0, 2.0]), lucid.tensor([0.0, 4.0]))
+    Tensor(2.5)
+    """
+    x, y = tensor_arg(input, "input"), tensor_arg(target, "target")
+    _check_reduction(reduction, "mse_loss")
+    _same_shape(x, y, "mse_loss")
+    d = x - y
+    return _reduce(d * d, reduction)
+
+
+def l1_loss(input, target, reduction: str = "mean") -> Tensor:
+    """Mean absolute error.
+
+    .. math:: \\ell_i = |x_i - y_i|, \\qquad \\frac{\\partial \\ell_i}{\\partial x_i} = \\operatorname{sign}(x_i - y_i)
+
+    (0 where :math:`x_i = y_i`, as in PyTorch).
+
+    Parameters
+    ----------
+    input, target : Tensor
+        The same shape.
+    reduction : {"mean", "sum", "none"}
+        How to combine the element losses.
+
+    Returns
+    -------
+    Tensor
+        A scalar, or the element losses for ``"none"``.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> import lucid.nn.functional as F
+    >>> F.l1_loss(lucid.tensor([1.0, 2.0]), lucid.tensor([0.0, 4.0]), reduction="sum")
+    Tensor(3.)
+    """
+    x, y = tensor_arg(input, "input"), tensor_arg(target, "target")
+    _check_reduction(reduction, "l1_loss")
+    _same_shape(x, y, "l1_loss")
+    return _reduce(elementwise.abs(x - y), reduction)
+
+
+# ----------------------------------------------------------------------------- classification
+def _class_mask(input: Tensor, target: Tensor, weight, ignore_index: int, fn: str):
+    """The constant ``(N, C, ...)`` array ``w[y] * onehot(y)`` (zero rows where ``y == ignore_index``)."""
+    if input.ndim < 1:
+        raise ValueError(f"{fn}: input must have shape (C,), (N, C) or (N, C, d1, ...), got {input.shape}")
+    if input.ndim == 1:
+        expected = ()
+    else:
+        expected = (input.shape[0],) + input.shape[2:]
+    if target.shape != expected:
+        raise ValueError(f"{fn}: target must have shape {expected} for input of shape {input.shape} "
+                         f"(class indices), got {target.shape}")
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: target must hold integer class indices, got dtype {target.dtype} "
+                        f"(for class probabilities pass a float target of the input's shape to cross_entropy)")
+    if target.device != input.device:
+        raise RuntimeError(f"{fn}: target is on '{target.device}' but input is on '{input.device}'")
+    c = input.shape[0] if input.ndim == 1 else input.shape[1]
+    xp = backend.xp_of(input.data)
+    classes = backend.arange_like(c, target.data, dtype=target.data.dtype)
+    t = target.data
+    valid = t != ignore_index
+    hit = xp.logical_and(t[..., None] == classes, valid[..., None])  # (N, d..., C), no row for ignored targets
+    mask = xp.astype(hit, input.data.dtype)
+    if weight is not None:
+        w = tensor_arg(weight, "weight")
+        if w.shape != (c,):
+            raise ValueError(f"{fn}: weight must have shape ({c},), one per class, got {w.shape}")
+        mask = mask * w.data
+    if input.ndim > 1:  # move the class axis to position 1
+        mask = xp.permute_dims(mask, (0, mask.ndim - 1) + tuple(range(1, mask.ndim - 1)))
+    bad = xp.logical_and(valid, xp.logical_or(t < 0, t >= c))
+    if backend.device_of(t) == "cpu" and bool(xp.any(bad)):
+        raise IndexError(f"{fn}: target holds class indices outside [0, {c - 1}] (and not ignore_index="
+                         f"{ignore_index})")
+    return mask
+
+
+def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of integer class targets, given log-probabilities.
+
+    .. math::
+        \\ell_n = -w_{y_n}\\, x_{n, y_n}, \\qquad
+        \\text{mean} = \\frac{\\sum_n \\ell_n}{\\sum_n w_{y_n}}, \\qquad
+        \\frac{\\partial \\ell_n}{\\partial x_{n,c}} = -w_{y_n} [c = y_n]
+
+    Samples whose target is ``ignore_index`` contribute nothing (to the sum or to the divisor).
+
+    Parameters
+    ----------
+    input : Tensor
+        Log-probabilities ``(N, C)``, ``(N, C, d1, ...)`` or ``(C,)``.
+    target : Tensor
+        Integer classes ``(N,)``, ``(N, d1, ...)`` or ``()``.
+    weight : Tensor, optional
+        ``(C,)`` per-class weights (treated as constants).
+    ignore_index : int
+        A target value to skip.
+    reduction : {"mean", "sum", "none"}
+        ``"mean"`` is the weighted mean.
+
+    Returns
+    -------
+    Tensor
+        A scalar, or per-sample losses for ``"none"``.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> import lucid.nn.functional as F
+    >>> logp = lucid.log(lucid.tensor([[0.5, 0.5], [0.1, 0.9]]))
+    >>> F.nll_loss(logp, lucid.tensor([0, 1]))
+    Tensor(0.39925)
+    """
+    x, t = tensor_arg(input, "input"), tensor_arg(target, "target")
+    _check_reduction(reduction, "nll_loss")
+    mask = _class_mask(x, t, weight, ignore_index, "nll_loss")
+    axis = 0 if x.ndim == 1 else 1
+    picked = -red.sum(x * Tensor._make(mask), axis=axis)  # (N, d...)
+    if reduction == "none":
+        return picked
+    total = red.sum(picked)
+    if reduction == "sum":
+        return total
+    return total / Tensor._make(backend.xp_of(mask).sum(mask))
+
+
+def cross_entropy(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy between logits and integer classes (or class probabilities).
+
+    With :math:`\\log p = \\operatorname{log\\_softmax}(x)` (a stable log-sum-exp) and smoothing
+    :math:`\\varepsilon` over :math:`C` classes, the target distribution is
+    :math:`q = (1 - \\varepsilon)\\, \\text{onehot}(y) + \\varepsilon / C`, and
+
+    .. math::
+        \\ell_n = -\\sum_c q_{n,c} \\log p_{n,c}, \\qquad
+        \\frac{\\partial \\ell_n}{\\partial x_{n,c}} = p_{n,c} - q_{n,c}
+
+    (without class weights).  With ``weight`` this follows PyTorch exactly:
+    :math:`(1 - \\varepsilon)` times :func:`nll_loss` plus :math:`\\varepsilon / C` times
+    :math:`-\\sum_c w_c \\log p_{n,c}`, both normalised by :math:`\\sum_n w_{y_n}` for ``"mean"``.
+
+    Parameters
+    ----------
+    input : Tensor
+        Logits ``(N, C)``, ``(N, C, d1, ...)`` or ``(C,)``.
+    target : Tensor
+        Integer classes ``(N,)`` / ``(N, d1, ...)``, or float probabilities of ``input``'s shape.
+    weight : Tensor, optional
+        ``(C,)`` per-class weights.
+    ignore_index : int
+        A class-index target to skip.
+    reduction : {"mean", "sum", "none"}
+        How to combine per-sample losses.
+    label_smoothing : float
+        :math:`\\varepsilon \\in [0, 1]`.
+
+    Returns
+    -------
+    Tensor
+        A scalar, or per-sample losses for ``"none"``.
+
+    References
+    ----------
+    C. Szegedy et al., "Rethinking the Inception Architecture for Computer Vision", CVPR 2016
+    (label smoothing).
+
+    Examples
+    --------
+    >>> import lucid
+    >>> import lucid.nn.functional as F
+    >>> logits = lucid.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 5.0]], requires_grad=True)
+    >>> loss = F.cross_entropy(logits, lucid.tensor([0, 2]))
+    >>> loss
+    Tensor(0.12647, grad_fn=<DivBackward>)
+    >>> loss.backward()
+    >>> logits.grad.round(3)
+    array([[-0.107,  0.053,  0.053],
+           [ 0.003,  0.003, -0.007]], dtype=float32)
+    """
+    x, t = tensor_arg(input, "input"), tensor_arg(target, "target")
+    _check_reduction(reduction, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    axis = 0 if x.ndim == 1 else 1
+    logp = activation.log_softmax(x, axis=axis)
+    c = x.shape[axis]
+    if t.dtype.kind == "f":  # class probabilities
+        _same_shape(x, t, "cross_entropy (probability targets)")
+        q = t.detach() * (1.0 - label_smoothing) + label_smoothing / c
+        w = 1.0 if weight is None else _broadcast_weight(weight, x, axis)
+        loss = -red.sum(logp * q * w, axis=axis)
+        return _reduce(loss, reduction)
+    nll = nll_loss(logp, t, weight, ignore_index, reduction)
+    if label_smoothing == 0.0:
+        return nll
+    valid = Tensor._make(backend.xp_of(t.data).astype(t.data != ignore_index, x.data.dtype))
+    w = 1.0 if weight is None else _broadcast_weight(weight, x, axis)
+    smooth = -red.sum(logp * w, axis=axis) * valid
+    if reduction == "sum":
+        smooth = red.sum(smooth)
+    elif reduction == "mean":
+        mask = _class_mask(logp, t, weight, ignore_index, "cross_entropy")
+        smooth = red.sum(smooth) / Tensor._make(backend.xp_of(mask).sum(mask))
+    return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / c)
+
+
+def _broadcast_weight(weight, x: Tensor, axis: int) -> Tensor:
+    w = tensor_arg(weight, "weight")
+    c = x.shape[axis]
+    if w.shape != (c,):
+        raise ValueError(f"cross_entropy: weight must have shape ({c},), one per class, got {w.shape}")
+    shape = (c,) + (1,) * (x.ndim - axis - 1)
+    return Tensor._make(backend.xp_of(w.data).reshape(w.data, shape))
+
+
+# ----------------------------------------------------------------------------- binary
+class BinaryCrossEntropy(Function):
+    """l = -(y log p + (1 - y) log(1 - p)), logs clamped at -100;  dl/dp = (p - y) / max(p (1 - p), 1e-12)"""
+
+    @staticmethod
+    def forward(ctx, p, y):
+        xp = backend.xp_of(p)
+        log_p = xp.clip(xp.log(p), -100.0, None)
+        log_q = xp.clip(xp.log1p(-p), -100.0, None)
+        ctx.save(p, y, log_p, log_q)
+        return -(y * log_p + (1 - y) * log_q)
+
+    @staticmethod
+    def backward(ctx, grad):
+        p, y, log_p, log_q = ctx.saved
+        xp = backend.xp_of(p)
+        gp = gy = None
+        if ctx.needs_input_grad[0]:
+            gp = grad * (p - y) / xp.clip(p * (1 - p), 1e-12, None)
+        if ctx.needs_input_grad[1]:
+            gy = grad * (log_q - log_p)
+        return gp, gy
+
+
+def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy between probabilities and targets in [0, 1].
+
+    .. math::
+        \\ell_i = -w_i \\big(y_i \\log p_i + (1 - y_i) \\log(1 - p_i)\\big), \\qquad
+        \\frac{\\partial \\ell_i}{\\partial p_i} = w_i \\frac{p_i - y_i}{p_i (1 - p_i)}
+
+    Like PyTorch, each logarithm is clamped at :math:`-100` (so :math:`p = 0` or 1 gives a finite
+    loss) and the denominator at :math:`10^{-12}`.  Prefer
+    :func:`binary_cross_entropy_with_logits`, which is stable without clamping.
+
+    Parameters
+    ----------
+    input : Tensor
+        Probabilities in [0, 1].
+    target : Tensor
+        Same shape, values in [0, 1].
+    weight : Tensor, optional
+        Broadcasts against ``input``; rescales each element's loss.
+    reduction : {"mean", "sum", "none"}
+        How to combine the element losses.
+
+    Returns
+    -------
+    Tensor
+        A scalar, or the element losses for ``"none"``.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> import lucid.nn.functional as F
+    >>> F.binary_cross_entropy(lucid.tensor([0.9, 0.2]), lucid.tensor([1.0, 0.0]))
+    Tensor(0.16425)
+    """
+    p, y = tensor_arg(input, "input"), tensor_arg(target, "target")
+    _check_reduction(reduction, "binary_cross_entropy")
+    _same_shape(p, y, "binary_cross_entropy")
+    loss = BinaryCrossEntropy.apply(p, y)
+    if weight is not None:
+        loss = loss * tensor_arg(weight, "weight")
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean",
+                                     pos_weight=None) -> Tensor:
+    """Binary cross-entropy on logits: a sigmoid and the loss in one stable formula.
+
+    With :math:`\\sigma` the sigmoid and :math:`r = 1 + (\\text{pos\\_weight} - 1)\\, y`:
+
+    .. math::
+        \\ell_i = w_i \\big((1 - y_i)\\, x_i + r_i \\operatorname{softplus}(-x_i)\\big)
+              = -w_i \\big(\\text{pos\\_weight}\\; y_i \\log \\sigma(x_i) + (1 - y_i) \\log(1 - \\sigma(x_i))\\big),
+
+    .. math::
+        \\frac{\\partial \\ell_i}{\\partial x_i} = w_i \\big((1 - y_i) - r_i\\, \\sigma(-x_i)\\big)
+        \\;\\; (= w_i(\\sigma(x_i) - y_i) \\text{ without pos\\_weight}).
+
+    :math:`\\operatorname{softplus}(-x) = \\log(1 + e^{-x})` is computed without overflow,
+    so any logit gives a finite loss and gradient.
+
+    Parameters
+    ----------
+    input : Tensor
+        Logits, any shape.
+    target : Tensor
+        Same shape, values in [0, 1].
+    weight : Tensor, optional
+        Broadcasts against ``input``.
+    reduction : {"mean", "sum", "none"}
+        How to combine the element losses.
+    pos_weight : Tensor, optional
+        Weight of the positive term, broadcast along the last axis (one per class).
+
+    Returns
+    -------
+    Tensor
+        A scalar, or the element losses for ``"none"``.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> import lucid.nn.functional as F
+    >>> F.binary_cross_entropy_with_logits(lucid.tensor([100.0, -100.0]), lucid.tensor([1.0, 0.0]))
+    Tensor(0.)
+    """
+    x, y = tensor_arg(input, "input"), tensor_arg(target, "target")
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    _same_shape(x, y, "binary_cross_entropy_with_logits")
+    r: Any = 1.0
+    if pos_weight is not None:
+        r = (tensor_arg(pos_weight, "pos_weight") - 1.0) * y + 1.0
+    loss = (1.0 - y) * x + r * activation.softplus(-x)
+    if weight is not None:
+        loss = loss * tensor_arg(weight, "weight")
+    return _reduce(loss, reduction)

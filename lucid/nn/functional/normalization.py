@@ -1,0 +1,242 @@
+"""Normalisation: batch_norm and layer_norm, one op (:class:`Normalize`) behind both.
+
+Both compute :math:`\\hat x = (x - \\mu) / \\sqrt{\\sigma^2 + \\epsilon}` and then
+:math:`y = \\gamma \\hat x + \\beta`.  They differ only in *which* axes the
+statistics run over and where they come from:
+
+==============  ============================  ===================================
+                statistics over               :math:`\\gamma, \\beta` broadcast over
+==============  ============================  ===================================
+batch_norm      N and the spatial axes        the channel axis (axis 1)
+layer_norm      the last ``len(shape)`` axes  the last ``len(shape)`` axes
+==============  ============================  ===================================
+
+In training, batch_norm uses the batch's statistics (and updates the running
+estimates); in evaluation it uses the running estimates, which are constants,
+so the backward is then just a scaling.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lucid import backend
+from lucid.autograd.function import Function
+from lucid.ops._args import tensor_arg
+from lucid.tensor import Tensor
+
+__all__ = ["batch_norm", "layer_norm"]
+
+
+class Normalize(Function):
+    """y = gamma * (x - mu) / sqrt(var + eps) + beta
+
+    Backward, with g = dL/dy, xhat the normalised input, s = 1 / sqrt(var + eps)
+    and means taken over the statistics axes:
+
+    * statistics from this batch:  dL/dx = s * (gx - mean(gx) - xhat * mean(gx * xhat)),  gx = g * gamma
+    * constant statistics:         dL/dx = s * g * gamma
+    * dL/dgamma = sum(g * xhat), dL/dbeta = sum(g) over the axes gamma is broadcast over.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, *, mean, var, eps, stat_axes, param_shape, batch_stats):
+        xp = backend.xp_of(x)
+        inv_std = 1.0 / xp.sqrt(var + eps)
+        xhat = (x - mean) * inv_std
+        y = xhat
+        if weight is not None:
+            y = y * xp.reshape(weight, param_shape)
+        if bias is not None:
+            y = y + xp.reshape(bias, param_shape)
+        ctx.save(xhat, inv_std, weight)
+        own = weight if weight is not None else bias
+        ctx.own_shape = None if own is None else tuple(own.shape)
+        ctx.stat_axes, ctx.param_shape, ctx.batch_stats = stat_axes, param_shape, batch_stats
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        xhat, inv_std, weight = ctx.saved
+        xp = backend.xp_of(grad)
+        param_axes = tuple(i for i, n in enumerate(ctx.param_shape) if n == 1)  # axes gamma was broadcast over
+        need = ctx.needs_input_grad
+        gx = gw = gb = None
+        if need[0]:
+            gxhat = grad if weight is None else grad * xp.reshape(weight, ctx.param_shape)
+            if ctx.batch_stats:
+                axes = ctx.stat_axes
+                gx = inv_std * (gxhat - xp.mean(gxhat, axis=axes, keepdims=True)
+                                - xhat * xp.mean(gxhat * xhat, axis=axes, keepdims=True))
+            else:
+                gx = gxhat * inv_std
+        if len(need) > 1 and need[1]:
+            gw = xp.reshape(xp.sum(grad * xhat, axis=param_axes), ctx.own_shape)
+        if len(need) > 2 and need[2]:
+            gb = xp.reshape(xp.sum(grad, axis=param_axes), ctx.own_shape)
+        return gx, gw, gb
+
+
+def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Batch normalisation over the batch and spatial axes, per channel (axis 1).
+
+    .. math::
+        \\mu_c = \\frac{1}{m} \\sum_{n, s} x_{n,c,s}, \\qquad
+        \\sigma_c^2 = \\frac{1}{m} \\sum_{n, s} (x_{n,c,s} - \\mu_c)^2, \\qquad
+        y = \\gamma_c \\frac{x - \\mu_c}{\\sqrt{\\sigma_c^2 + \\epsilon}} + \\beta_c
+
+    with :math:`m = N \\times` (spatial size).  In training the batch statistics are used and
+    the running estimates move towards them,
+    :math:`\\hat\\mu \\leftarrow (1 - \\text{momentum}) \\hat\\mu + \\text{momentum}\\, \\mu`
+    (the running variance takes the *unbiased* :math:`\\sigma^2 m / (m - 1)`); in evaluation
+    :math:`\\hat\\mu, \\hat\\sigma^2` replace :math:`\\mu, \\sigma^2`.
+
+    Backward in training (statistics depend on :math:`x`), with :math:`\\hat x` the normalised
+    input and :math:`g_{\\hat x} = \\gamma\\, \\partial L/\\partial y`:
+
+    .. math::
+        \\frac{\\partial L}{\\partial x} = \\frac{1}{\\sqrt{\\sigma^2 + \\epsilon}}
+            \\Big(g_{\\hat x} - \\overline{g_{\\hat x}} - \\hat x\\, \\overline{g_{\\hat x} \\hat x}\\Big),
+        \\qquad \\frac{\\partial L}{\\partial \\gamma} = \\sum \\frac{\\partial L}{\\partial y} \\hat x,
+        \\qquad \\frac{\\partial L}{\\partial \\beta} = \\sum \\frac{\\partial L}{\\partial y}
+
+    (bars are means over the :math:`m` values of a channel).
+
+    Parameters
+    ----------
+    input : Tensor
+        ``(N, C)``, ``(N, C, L)`` or ``(N, C, H, W)``.
+    running_mean, running_var : Tensor, optional
+        ``(C,)`` running estimates; updated in place when ``training``; required when not training.
+    weight, bias : Tensor, optional
+        ``(C,)`` scale :math:`\\gamma` and shift :math:`\\beta`.
+    training : bool
+        Use the batch's statistics (True) or the running ones (False).
+    momentum : float
+        Weight of the new batch in the running estimates.
+    eps : float
+        Added to the variance for stability.
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``input``.
+
+    References
+    ----------
+    S. Ioffe, C. Szegedy, "Batch Normalization: Accelerating Deep Network Training by Reducing
+    Internal Covariate Shift", ICML 2015.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> import lucid.nn.functional as F
+    >>> x = lucid.tensor([[1.0, 10.0], [3.0, 30.0]])
+    >>> rm, rv = lucid.zeros(2), lucid.ones(2)
+    >>> F.batch_norm(x, rm, rv, training=True, eps=0.0)
+    Tensor([[-1., -1.],
+            [ 1.,  1.]])
+    >>> rm, rv
+    (Tensor([0.2, 2. ]), Tensor([ 1.1, 20.9]))
+    """
+    x = tensor_arg(input, "input")
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: input must have shape (N, C, ...) with at least 2 dimensions, got {x.shape}")
+    c = x.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ValueError(f"batch_norm: {name} must have shape ({c},) for input with {c} channels "
+                             f"(shape {x.shape}), got {tuple(t.shape)}")
+    stat_axes = (0,) + tuple(range(2, x.ndim))
+    keep = (1, c) + (1,) * (x.ndim - 2)
+    xp = backend.xp_of(x.data)
+    if training:
+        m = x.size // c
+        if m <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
+                             f"got input of shape {x.shape}")
+        mean = xp.mean(x.data, axis=stat_axes, keepdims=True)
+        var = xp.var(x.data, axis=stat_axes, keepdims=True)
+        if running_mean is not None:
+            _blend(running_mean, xp.reshape(mean, (c,)), momentum)
+        if running_var is not None:
+            _blend(running_var, xp.reshape(var, (c,)) * (m / (m - 1)), momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var are required when training=False")
+        mean, var = xp.reshape(running_mean.data, keep), xp.reshape(running_var.data, keep)
+    weight = None if weight is None else tensor_arg(weight, "weight")
+    bias = None if bias is None else tensor_arg(bias, "bias")
+    return Normalize.apply(x, weight, bias, mean=mean, var=var, eps=float(eps), stat_axes=stat_axes,
+                           param_shape=keep, batch_stats=bool(training))
+
+
+def _blend(buffer: Tensor, value: Any, momentum: float) -> None:
+    """``buffer = (1 - momentum) * buffer + momentum * value``, in place (a buffer, never in a graph)."""
+    buffer.data[...] = buffer.data * (1.0 - momentum) + backend.xp_of(value).astype(value, buffer.data.dtype) * momentum
+    buffer._version[0] += 1
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """Layer normalisation over the last ``len(normalized_shape)`` axes of each sample.
+
+    .. math::
+        y = \\gamma \\frac{x - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}} + \\beta
+
+    with :math:`\\mu, \\sigma^2` the mean and (biased) variance over the normalised axes, and
+    :math:`\\gamma, \\beta` of shape ``normalized_shape``.  Backward, with
+    :math:`g_{\\hat x} = \\gamma\\, \\partial L/\\partial y` and means over the normalised axes:
+
+    .. math::
+        \\frac{\\partial L}{\\partial x} = \\frac{1}{\\sqrt{\\sigma^2 + \\epsilon}}
+            \\Big(g_{\\hat x} - \\overline{g_{\\hat x}} - \\hat x\\, \\overline{g_{\\hat x} \\hat x}\\Big)
+
+    Parameters
+    ----------
+    input : Tensor
+        ``(..., *normalized_shape)``.
+    normalized_shape : int or tuple of int
+        The trailing shape to normalise over.
+    weight, bias : Tensor, optional
+        Of shape ``normalized_shape``.
+    eps : float
+        Added to the variance.
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``input``.
+
+    References
+    ----------
+    J. L. Ba, J. R. Kiros, G. E. Hinton, "Layer Normalization", arXiv:1607.06450, 2016.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> import lucid.nn.functional as F
+    >>> F.layer_norm(lucid.tensor([[1.0, 3.0], [0.0, 10.0]]), 2, eps=0.0)
+    Tensor([[-1.,  1.],
+            [-1.,  1.]])
+    """
+    x = tensor_arg(input, "input")
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) else tuple(
+        int(n) for n in normalized_shape)
+    k = len(shape)
+    if k == 0 or x.shape[x.ndim - k:] != shape or x.ndim < k:
+        raise ValueError(f"layer_norm: normalized_shape={shape} must match the last dimensions of the input, "
+                         f"got input of shape {x.shape}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise ValueError(f"layer_norm: {name} must have shape {shape} (normalized_shape), got {tuple(t.shape)}")
+    axes = tuple(range(x.ndim - k, x.ndim))
+    xp = backend.xp_of(x.data)
+    mean = xp.mean(x.data, axis=axes, keepdims=True)
+    var = xp.var(x.data, axis=axes, keepdims=True)
+    weight = None if weight is None else tensor_arg(weight, "weight")
+    bias = None if bias is None else tensor_arg(bias, "bias")
+    param_shape = (1,) * (x.ndim - k) + shape
+    return Normalize.apply(x, weight, bias, mean=mean, var=var, eps=float(eps), stat_axes=axes,
+                           param_shape=param_shape, batch_stats=True)

@@ -1,0 +1,699 @@
+"""Module: the base class of every layer and model, with PyTorch's behaviour.
+
+A module keeps three ordered registries, filled by plain attribute
+assignment (:meth:`Module.__setattr__`):
+
+* ``_parameters``: :class:`~lucid.nn.Parameter` objects (learnable weights);
+* ``_buffers``: tensors that are state but not learned (running means, ...),
+  added with :meth:`Module.register_buffer`;
+* ``_modules``: sub-modules, which makes a module a tree.
+
+Everything else (``parameters()``, ``state_dict()``, ``to()``, ``train()``,
+the nested ``repr``) is a walk over that tree.
+"""
+from __future__ import annotations
+
+import itertools
+import weakref
+from typing import Any, Callable, Iterator, NamedTuple
+
+import numpy as np
+
+from lucid import backend
+from lucid.autograd.grad_mode import no_grad
+from lucid.nn.parameter import Parameter
+from lucid.tensor import Tensor
+
+__all__ = ["Module", "RemovableHandle", "IncompatibleKeys", "StateDictError"]
+
+
+class StateDictError(RuntimeError):
+    """:meth:`Module.load_state_dict` found missing, unexpected or mis-shaped keys (nothing was changed)."""
+
+
+class IncompatibleKeys(NamedTuple):
+    """What :meth:`Module.load_state_dict` returns: the keys that did not match."""
+
+    missing_keys: list
+    unexpected_keys: list
+
+
+class RemovableHandle:
+    """Returned by the ``register_*_hook`` methods; ``handle.remove()`` unregisters the hook.
+
+    Also a context manager: the hook is removed when the ``with`` block ends.
+
+    Examples
+    --------
+    >>> from lucid import nn
+    >>> layer = nn.Identity()
+    >>> with layer.register_forward_hook(lambda m, args, out: print("called")):
+    ...     _ = layer(1.0)
+    called
+    >>> _ = layer(1.0)  # the hook is gone
+    """
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks: dict):
+        self._hooks = weakref.ref(hooks) if _weakrefable(hooks) else (lambda: hooks)
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        hooks = self._hooks()
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def _weakrefable(obj) -> bool:
+    try:
+        weakref.ref(obj)
+    except TypeError:
+        return False
+    return True
+
+
+class _HookDict(dict):
+    """A dict that can be weakly referenced (so a handle does not keep a module alive)."""
+
+
+def _is_device_name(value: Any) -> bool:
+    try:
+        backend.normalize_device(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _addindent(text: str, spaces: int) -> str:
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return text
+    return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
+
+
+class Module:
+    """Base class for all layers and models: subclass it, create sub-layers in ``__init__``, write ``forward``.
+
+    Calling a module (``module(x)``) runs the forward pre-hooks, then
+    :meth:`forward`, then the forward hooks.  Attributes that are
+    :class:`~lucid.nn.Parameter`, :class:`Module` or registered buffers are
+    tracked automatically, with dotted names (``"block.fc1.weight"``) for
+    nested modules.
+
+    Attributes
+    ----------
+    training : bool
+        True in training mode (the default), False after :meth:`eval`.
+        Layers such as dropout and batch norm behave differently in the two.
+
+    Notes
+    -----
+    A module computes :math:`y = f_\\theta(x)` from its parameters
+    :math:`\\theta`; because :meth:`forward` is built from differentiable
+    ops, ``loss.backward()`` fills each parameter's ``grad`` with
+    :math:`\\partial L / \\partial \\theta` without any module-specific code.
+
+    The interface follows ``torch.nn.Module`` (PyTorch documentation,
+    https://pytorch.org/docs/stable/generated/torch.nn.Module.html).
+
+    Examples
+    --------
+    >>> import lucid
+    >>> from lucid import nn
+    >>> class TwoLayer(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = nn.Linear(3, 4)
+    ...         self.out = nn.Linear(4, 1)
+    ...     def forward(self, x):
+    ...         return self.out(self.hidden(x).relu())
+    >>> model = TwoLayer()
+    >>> [name for name, _ in model.named_parameters()]
+    ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
+    >>> model(lucid.zeros((2, 3))).shape
+    (2, 1)
+    >>> model
+    TwoLayer(
+      (hidden): Linear(in_features=3, out_features=4, bias=True)
+      (out): Linear(in_features=4, out_features=1, bias=True)
+    )
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent_buffers", set())
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_forward_pre_hooks", _HookDict())
+        object.__setattr__(self, "_forward_hooks", _HookDict())
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation; every subclass overrides it. Call the module, not ``forward``, so hooks run."""
+        raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, args)`` before every forward; a non-None return replaces ``args``.
+
+        Returns a :class:`RemovableHandle`; ``handle.remove()`` unregisters the hook.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> from lucid import nn
+        >>> layer = nn.Identity()
+        >>> handle = layer.register_forward_pre_hook(lambda m, args: args[0] * 10)
+        >>> layer(lucid.tensor(2.0))
+        Tensor(20.)
+        >>> handle.remove()
+        """
+        handle = RemovableHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_forward_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after every forward; a non-None return replaces ``output``.
+
+        Returns a :class:`RemovableHandle`; ``handle.remove()`` unregisters the hook.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> from lucid import nn
+        >>> model = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
+        >>> shapes = []
+        >>> handle = model[0].register_forward_hook(lambda m, args, out: shapes.append(out.shape))
+        >>> _ = model(lucid.zeros((2, 4)))
+        >>> shapes
+        [(2, 3)]
+        >>> handle.remove()
+        """
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
+
+    # ------------------------------------------------------------------ registration
+    def __setattr__(self, name: str, value: Any) -> None:
+        params = self.__dict__.get("_parameters")
+        if isinstance(value, Parameter):
+            if params is None:
+                raise AttributeError(
+                    f"cannot assign parameter {name!r} before Module.__init__() is called: "
+                    f"call super().__init__() first in {type(self).__name__}.__init__"
+                )
+            self._forget(name)
+            self.register_parameter(name, value)
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as parameter {name!r} of {type(self).__name__} "
+                    f"(nn.Parameter or None expected)"
+                )
+            params[name] = None
+        elif isinstance(value, Module):
+            if self.__dict__.get("_modules") is None:
+                raise AttributeError(
+                    f"cannot assign module {name!r} before Module.__init__() is called: "
+                    f"call super().__init__() first in {type(self).__name__}.__init__"
+                )
+            self._forget(name)
+            self._modules[name] = value
+        elif self.__dict__.get("_modules") is not None and name in self._modules:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as child module {name!r} of {type(self).__name__} "
+                    f"(nn.Module or None expected)"
+                )
+            self._modules[name] = None
+        elif self.__dict__.get("_buffers") is not None and name in self._buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as buffer {name!r} of {type(self).__name__} "
+                    f"(Tensor or None expected)"
+                )
+            self._buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def _forget(self, name: str) -> None:
+        """Remove ``name`` from every registry and the instance dict (before re-registering it)."""
+        self.__dict__.pop(name, None)
+        for registry in ("_parameters", "_buffers", "_modules"):
+            self.__dict__[registry].pop(name, None)
+        self._non_persistent_buffers.discard(name)
+
+    def __getattr__(self, name: str) -> Any:
+        # only called when normal lookup fails: look in the registries
+        d = self.__dict__
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if registry in d and name in d[registry]:
+                return d[registry][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if name in self.__dict__.get(registry, {}):
+                del self.__dict__[registry][name]
+                self._non_persistent_buffers.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
+
+    @staticmethod
+    def _check_name(name: Any, kind: str) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name must be a str, got {type(name).__name__}")
+        if name == "" or "." in name:
+            raise KeyError(f"{kind} name must be a non-empty string without '.', got {name!r}")
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` (a :class:`~lucid.nn.Parameter` or None) under ``name``."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot register a parameter before Module.__init__() is called")
+        self._check_name(name, "parameter")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"register_parameter: {name!r} must be an nn.Parameter or None, got {type(param).__name__} "
+                f"(wrap a tensor as nn.Parameter(t))"
+            )
+        if name not in self._parameters and hasattr(self, name):
+            raise KeyError(f"register_parameter: attribute {name!r} already exists")
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Register a tensor that is state but not a parameter (e.g. batch norm's running mean).
+
+        Buffers are moved by :meth:`to` and saved in :meth:`state_dict` (unless
+        ``persistent=False``), but :meth:`parameters` does not list them.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> from lucid import nn
+        >>> m = nn.Module()
+        >>> m.register_buffer("running_mean", lucid.zeros(3))
+        >>> list(m.state_dict()), list(m.parameters())
+        (['running_mean'], [])
+        """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot register a buffer before Module.__init__() is called")
+        self._check_name(name, "buffer")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}")
+        if isinstance(tensor, Parameter):
+            raise TypeError(f"register_buffer: {name!r} is an nn.Parameter; use register_parameter for those")
+        if name not in self._buffers and hasattr(self, name):
+            raise KeyError(f"register_buffer: attribute {name!r} already exists")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
+
+    def add_module(self, name: str, module: "Module | None") -> None:
+        """Register ``module`` as a child called ``name`` (the same as ``setattr(self, name, module)``)."""
+        self._check_name(name, "module")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be an nn.Module or None, got {type(module).__name__}")
+        if name not in self._modules and name in self.__dict__:
+            raise KeyError(f"add_module: attribute {name!r} already exists")
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def get_submodule(self, target: str) -> "Module":
+        """The sub-module at dotted path ``target`` (``""`` is this module)."""
+        module = self
+        if target == "":
+            return module
+        for part in target.split("."):
+            child = module._modules.get(part)
+            if child is None:
+                raise AttributeError(f"{type(module).__name__} has no submodule {part!r} (looking up {target!r})")
+            module = child
+        return module
+
+    # ------------------------------------------------------------------ traversal
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, "Module"]]:
+        """Yield ``(dotted_name, module)`` for this module and every descendant, depth first (each once by default).
+
+        Examples
+        --------
+        >>> from lucid import nn
+        >>> model = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU()))
+        >>> [name for name, _ in model.named_modules()]
+        ['', '0', '1', '1.0']
+        """
+        memo = set() if memo is None else memo
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
+
+    def modules(self) -> Iterator["Module"]:
+        """Yield this module and every descendant."""
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        """Yield ``(name, child)`` for the direct sub-modules."""
+        seen = set()
+        for name, child in self._modules.items():
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
+
+    def children(self) -> Iterator["Module"]:
+        """Yield the direct sub-modules."""
+        for _, child in self.named_children():
+            yield child
+
+    def _named_members(self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool = True):
+        seen = set()
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
+        for module_prefix, module in modules:
+            for name, value in module.__dict__[registry].items():
+                if value is None or (remove_duplicate and id(value) in seen):
+                    continue
+                seen.add(id(value))
+                yield (f"{module_prefix}.{name}" if module_prefix else name), value
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """Yield ``(dotted_name, parameter)``; a parameter shared by two layers is listed once.
+
+        A module's own parameters come first, then each child's, in registration order (as in PyTorch).
+
+        Examples
+        --------
+        >>> from lucid import nn
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1, bias=False))
+        >>> [(name, p.shape) for name, p in model.named_parameters()]
+        [('0.weight', (3, 2)), ('0.bias', (3,)), ('2.weight', (1, 3))]
+        """
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Yield every parameter (for an optimizer: ``SGD(model.parameters(), lr=0.1)``).
+
+        Examples
+        --------
+        >>> from lucid import nn
+        >>> sum(p.size for p in nn.Linear(10, 5).parameters())
+        55
+        """
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """Yield ``(dotted_name, buffer)``."""
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Yield every buffer."""
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    # ------------------------------------------------------------------ modes and gradients
+    def train(self, mode: bool = True) -> "Module":
+        """Set training mode (``mode=True``) or evaluation mode on this module and all descendants.
+
+        Examples
+        --------
+        >>> from lucid import nn
+        >>> model = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+        >>> model.eval().training, model[1].training
+        (False, False)
+        >>> model.train()[0].training
+        True
+        """
+        if not isinstance(mode, bool):
+            raise TypeError(f"train(mode): mode must be a bool, got {type(mode).__name__}")
+        for m in self.modules():
+            object.__setattr__(m, "training", mode)
+        return self
+
+    def eval(self) -> "Module":
+        """Set evaluation mode (the same as ``train(False)``)."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """Switch gradient recording on or off for every parameter (freeze with ``requires_grad_(False)``)."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient: to ``None`` (default, as in PyTorch) or to zeros.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> from lucid import nn
+        >>> layer = nn.Linear(2, 1)
+        >>> layer(lucid.ones((1, 2))).sum().backward()
+        >>> layer.weight.grad
+        array([[1., 1.]], dtype=float32)
+        >>> layer.zero_grad()
+        >>> layer.weight.grad is None
+        True
+        """
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = backend.zeros(p.grad.shape, p.grad.dtype, like=p.grad)
+
+    # ------------------------------------------------------------------ devices and dtypes
+    def apply(self, fn: Callable[["Module"], None]) -> "Module":
+        """Call ``fn(m)`` on every descendant and then on this module (e.g. custom initialisation)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def _convert(self, convert: Callable[[Any], Any]) -> "Module":
+        """Replace every parameter's, gradient's and buffer's array by ``convert(array)``, in place.
+
+        Parameters stay the same objects (an optimizer holding them keeps working).
+        """
+        with no_grad():
+            for m in self.modules():
+                for p in m._parameters.values():
+                    if p is not None:
+                        p.data = convert(p.data)
+                        if p.grad is not None:
+                            p.grad = convert(p.grad)
+                for b in m._buffers.values():
+                    if b is not None:
+                        b.data = convert(b.data)
+        return self
+
+    def to(self, device: Any = None, dtype: Any = None) -> "Module":
+        """Move parameters, their gradients and buffers to ``device`` and/or cast floating ones to ``dtype``.
+
+        Works in place (the same :class:`~lucid.nn.Parameter` objects) and returns ``self``.
+        ``module.to("gpu")``, ``module.to(lucid.float64)`` and ``module.to("cpu", "float64")`` all work.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> from lucid import nn
+        >>> layer = nn.Linear(2, 2)
+        >>> w = layer.weight
+        >>> layer.to(lucid.float64).weight.dtype, layer.weight is w
+        (dtype('float64'), True)
+        >>> layer.to("cpu").weight.device
+        'cpu'
+        """
+        if device is not None and dtype is None and not _is_device_name(device):
+            device, dtype = None, device  # module.to(lucid.float64) or module.to("float64")
+        if device is not None:
+            device = backend.normalize_device(device)
+            self._convert(lambda a: backend.to_device(a, device))
+        if dtype is not None:
+            try:
+                target = backend.to_numpy_dtype(dtype)
+            except TypeError:
+                raise ValueError(
+                    f"Module.to: expected a device ('cpu', 'gpu', 'cuda') or a floating dtype, got {dtype!r}"
+                ) from None
+            if target.kind != "f":
+                raise TypeError(f"Module.to(dtype): expected a floating-point dtype, got {target}")
+
+            def cast(a):
+                if backend.to_numpy_dtype(a.dtype).kind != "f" or backend.to_numpy_dtype(a.dtype) == target:
+                    return a
+                xp = backend.xp_of(a)
+                return xp.astype(a, backend.native_dtype(xp, target))
+
+            self._convert(cast)
+        return self
+
+    def cpu(self) -> "Module":
+        """Move to the host (``to("cpu")``)."""
+        return self.to("cpu")
+
+    def gpu(self) -> "Module":
+        """Move to the GPU (``to("gpu")``)."""
+        return self.to("gpu")
+
+    cuda = gpu
+
+    def float(self) -> "Module":
+        """Cast floating parameters and buffers to float32."""
+        return self.to(dtype=np.float32)
+
+    def double(self) -> "Module":
+        """Cast floating parameters and buffers to float64 (for gradient checks)."""
+        return self.to(dtype=np.float64)
+
+    # ------------------------------------------------------------------ state dict
+    def state_dict(self, prefix: str = "") -> dict:
+        """A snapshot of every parameter and persistent buffer: dotted name to a NumPy array (a copy, on the host).
+
+        Examples
+        --------
+        >>> from lucid import nn
+        >>> sd = nn.Linear(3, 2).state_dict()
+        >>> {k: v.shape for k, v in sd.items()}
+        {'weight': (2, 3), 'bias': (2,)}
+        """
+        out = {}
+        for module_prefix, m in self.named_modules(prefix=prefix.rstrip(".")):
+            dotted = f"{module_prefix}." if module_prefix else ""
+            for name, p in m._parameters.items():
+                if p is not None:
+                    out[dotted + name] = np.array(backend.to_host(p.data), copy=True)
+            for name, b in m._buffers.items():
+                if b is not None and name not in m._non_persistent_buffers:
+                    out[dotted + name] = np.array(backend.to_host(b.data), copy=True)
+        return out
+
+    def _state_targets(self) -> dict:
+        """Dotted name to the tensor that :meth:`load_state_dict` writes into."""
+        targets = {}
+        for module_prefix, m in self.named_modules():
+            dotted = f"{module_prefix}." if module_prefix else ""
+            for name, p in m._parameters.items():
+                if p is not None:
+                    targets[dotted + name] = p
+            for name, b in m._buffers.items():
+                if b is not None and name not in m._non_persistent_buffers:
+                    targets[dotted + name] = b
+        return targets
+
+    def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
+        """Copy values from ``state_dict`` (name to array or Tensor) into the parameters and buffers.
+
+        Every key is checked before anything is written: with ``strict=True``
+        a missing or unexpected key, and always a value whose shape differs,
+        raises :class:`StateDictError` listing *all* problems, and the module
+        is left unchanged.  Values are cast to each parameter's dtype and
+        moved to its device; parameters stay the same objects.
+
+        Returns
+        -------
+        IncompatibleKeys
+            ``(missing_keys, unexpected_keys)``, useful with ``strict=False``.
+
+        Examples
+        --------
+        >>> from lucid import nn
+        >>> a, b = nn.Linear(2, 2), nn.Linear(2, 2)
+        >>> b.load_state_dict(a.state_dict())
+        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+        >>> bool((a.weight == b.weight).all())
+        True
+        """
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"load_state_dict: expected a dict of name -> array, got {type(state_dict).__name__}")
+        targets = self._state_targets()
+        missing = [k for k in targets if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in targets]
+        mis_shaped, bad_type = [], []
+        for k, t in targets.items():
+            if k not in state_dict:
+                continue
+            v = state_dict[k]
+            if isinstance(v, Tensor):
+                shape = v.shape
+            elif backend.is_array(v) or isinstance(v, (np.ndarray, np.generic, int, float, list)):
+                shape = tuple(np.shape(v)) if not backend.is_array(v) else tuple(v.shape)
+            else:
+                bad_type.append(f"{k!r} is a {type(v).__name__}")
+                continue
+            if shape != t.shape:
+                mis_shaped.append(f"{k!r}: checkpoint {shape}, model {t.shape}")
+        problems = []
+        if strict and missing:
+            problems.append("missing keys: " + ", ".join(repr(k) for k in missing))
+        if strict and unexpected:
+            problems.append("unexpected keys: " + ", ".join(repr(k) for k in unexpected))
+        if mis_shaped:
+            problems.append("mis-shaped keys: " + "; ".join(mis_shaped))
+        if bad_type:
+            problems.append("values that are not arrays: " + "; ".join(bad_type))
+        if problems:
+            raise StateDictError(
+                f"Error(s) in loading state_dict for {type(self).__name__} (nothing was changed):\n  "
+                + "\n  ".join(problems)
+            )
+        for k, t in targets.items():
+            if k in state_dict:
+                v = state_dict[k]
+                v = v.data if isinstance(v, Tensor) else v
+                host = np.array(backend.to_host(v) if backend.is_array(v) else v, dtype=t.dtype, copy=True)
+                t.data = backend.to_device(host, t.device)
+                t._version[0] += 1
+        return IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------------ printing
+    def extra_repr(self) -> str:
+        """The layer's settings shown inside its ``repr`` (override in subclasses)."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = []
+        extra = self.extra_repr()
+        if extra:
+            lines.extend(extra.split("\n"))
+        for name, child in self._modules.items():
+            lines.append(f"({name}): " + _addindent(repr(child), 2))
+        main = type(self).__name__ + "("
+        if lines:
+            if len(lines) == 1 and not self._modules:
+                main += lines[0]
+            else:
+                main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"

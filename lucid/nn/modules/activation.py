@@ -1,0 +1,231 @@
+"""Activation layers: thin modules around :mod:`lucid.nn.functional` (no parameters)."""
+from __future__ import annotations
+
+from lucid.nn import functional as F
+from lucid.nn.module import Module
+from lucid.tensor import Tensor
+
+__all__ = ["ReLU", "Sigmoid", "Tanh", "LeakyReLU", "GELU", "Softmax", "LogSoftmax", "Softplus"]
+
+
+class ReLU(Module):
+    """Rectified linear unit, elementwise.
+
+    Notes
+    -----
+    .. math:: y = \\max(x, 0), \\qquad \\frac{\\partial L}{\\partial x} = g\\,[x > 0]
+
+    (the gradient at exactly 0 is 0, as in PyTorch).
+
+    Examples
+    --------
+    >>> import lucid
+    >>> from lucid import nn
+    >>> nn.ReLU()(lucid.tensor([-1.0, 0.0, 2.0]))
+    Tensor([0., 0., 2.])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.relu(input)
+
+
+class Sigmoid(Module):
+    """Logistic sigmoid, elementwise, numerically stable.
+
+    Notes
+    -----
+    .. math:: y = \\frac{1}{1 + e^{-x}}, \\qquad \\frac{\\partial L}{\\partial x} = g\\,y\\,(1 - y)
+
+    Computed as :math:`\\exp(-\\operatorname{logaddexp}(0, -x))`: no overflow
+    warning, and exactly 0 and 1 at :math:`\\mp 10^4`.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> from lucid import nn
+    >>> nn.Sigmoid()(lucid.tensor([-1e4, 0.0, 1e4]))
+    Tensor([0. , 0.5, 1. ])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.sigmoid(input)
+
+
+class Tanh(Module):
+    """Hyperbolic tangent, elementwise.
+
+    Notes
+    -----
+    .. math:: y = \\tanh x, \\qquad \\frac{\\partial L}{\\partial x} = g\\,(1 - y^2)
+
+    Examples
+    --------
+    >>> import lucid
+    >>> from lucid import nn
+    >>> nn.Tanh()(lucid.tensor([0.0]))
+    Tensor([0.])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.tanh(input)
+
+
+class LeakyReLU(Module):
+    """Leaky ReLU with slope ``negative_slope`` for negative inputs.
+
+    Parameters
+    ----------
+    negative_slope : float, default 0.01
+
+    Notes
+    -----
+    .. math:: y = \\begin{cases} x & x > 0 \\\\ a x & x \\le 0 \\end{cases}, \\qquad
+              \\frac{\\partial L}{\\partial x} = g \\text{ or } a g
+
+    Examples
+    --------
+    >>> import lucid
+    >>> from lucid import nn
+    >>> nn.LeakyReLU(0.1)(lucid.tensor([-2.0, 3.0]))
+    Tensor([-0.2,  3. ])
+    """
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)):
+            raise TypeError(f"LeakyReLU: negative_slope must be a number, got {negative_slope!r}")
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.leaky_relu(input, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class GELU(Module):
+    """Gaussian error linear unit, exact (erf) or with the tanh approximation.
+
+    Parameters
+    ----------
+    approximate : {"none", "tanh"}, default "none"
+
+    Notes
+    -----
+    .. math:: y = x\\,\\Phi(x), \\qquad \\frac{\\partial L}{\\partial x} = g\\,(\\Phi(x) + x\\,\\varphi(x))
+
+    References
+    ----------
+    D. Hendrycks and K. Gimpel, "Gaussian Error Linear Units (GELUs)", arXiv:1606.08415, 2016.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> from lucid import nn
+    >>> nn.GELU()(lucid.tensor([0.0, 1.0]))
+    Tensor([0.      , 0.841345])
+    """
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.gelu(input, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+def _dim(dim, owner: str) -> int:
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"{owner}: dim must be an int, got {dim!r}")
+    return dim
+
+
+class Softmax(Module):
+    """Softmax along ``dim``: the entries along that axis become positive and sum to 1.
+
+    Parameters
+    ----------
+    dim : int, default -1
+        The axis to normalise (PyTorch has no default and guesses when it is
+        omitted; here it is the last axis).
+
+    Notes
+    -----
+    .. math:: y_i = \\frac{e^{x_i}}{\\sum_j e^{x_j}}, \\qquad
+              \\frac{\\partial L}{\\partial x_i} = y_i \\Bigl(g_i - \\sum_j g_j y_j\\Bigr)
+
+    Examples
+    --------
+    >>> import lucid
+    >>> from lucid import nn
+    >>> nn.Softmax(dim=1)(lucid.tensor([[1.0, 1.0]]))
+    Tensor([[0.5, 0.5]])
+    """
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = _dim(dim, "Softmax")
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softmax(input, axis=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    """Log of the softmax along ``dim``, computed stably.
+
+    Notes
+    -----
+    .. math:: y_i = x_i - \\log\\sum_j e^{x_j}, \\qquad
+              \\frac{\\partial L}{\\partial x_i} = g_i - e^{y_i} \\sum_j g_j
+
+    Examples
+    --------
+    >>> import lucid
+    >>> from lucid import nn
+    >>> nn.LogSoftmax(dim=0)(lucid.tensor([0.0, 0.0]))
+    Tensor([-0.693147, -0.693147])
+    """
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = _dim(dim, "LogSoftmax")
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.log_softmax(input, axis=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softplus(Module):
+    """Smooth ReLU :math:`\\frac1\\beta\\log(1 + e^{\\beta x})`, linear above ``threshold``.
+
+    Notes
+    -----
+    .. math:: \\frac{\\partial L}{\\partial x} = g\\,\\sigma(\\beta x)
+
+    Examples
+    --------
+    >>> import lucid
+    >>> from lucid import nn
+    >>> nn.Softplus()(lucid.tensor([0.0]))
+    Tensor([0.693147])
+    """
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta, self.threshold = float(beta), float(threshold)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"

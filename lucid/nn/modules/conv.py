@@ -1,0 +1,177 @@
+"""Convolution layers: ``Conv1d`` and ``Conv2d`` (the work is in :mod:`lucid.nn.functional.conv`)."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from lucid.nn import init
+from lucid.nn.functional.conv import _tuple, conv1d, conv2d
+from lucid.nn.module import Module
+from lucid.nn.modules._checks import boolean, positive_int
+from lucid.nn.parameter import Parameter
+from lucid.ops._args import tensor_arg
+from lucid.tensor import Tensor
+
+__all__ = ["Conv1d", "Conv2d"]
+
+
+class _ConvNd(Module):
+    """Shared constructor: validation, parameters and PyTorch's default initialisation."""
+
+    _nd = 2
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros") -> None:
+        super().__init__()
+        name, nd = type(self).__name__, self._nd
+        self.in_channels = positive_int(in_channels, "in_channels", name)
+        self.out_channels = positive_int(out_channels, "out_channels", name)
+        self.groups = positive_int(groups, "groups", name)
+        if self.in_channels % self.groups or self.out_channels % self.groups:
+            raise ValueError(f"{name}: in_channels={in_channels} and out_channels={out_channels} must both be "
+                             f"divisible by groups={groups}")
+        self.kernel_size = _tuple(kernel_size, nd, "kernel_size", name, 1)
+        self.stride = _tuple(stride, nd, "stride", name, 1)
+        self.dilation = _tuple(dilation, nd, "dilation", name, 1)
+        if isinstance(padding, str):
+            if padding not in ("valid", "same"):
+                raise ValueError(f"{name}: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
+            if padding == "same" and any(s != 1 for s in self.stride):
+                raise ValueError(f"{name}: padding='same' needs stride=1, got stride={stride!r}")
+            self.padding = padding
+        else:
+            self.padding = _tuple(padding, nd, "padding", name)
+        if padding_mode != "zeros":
+            raise ValueError(f"{name}: only padding_mode='zeros' is supported, got {padding_mode!r}")
+        self.padding_mode = padding_mode
+        shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
+        self.weight = Parameter(np.zeros(shape, dtype=np.float32))
+        if boolean(bias, "bias", name):
+            self.bias = Parameter(np.zeros((self.out_channels,), dtype=np.float32))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default: weight ``kaiming_uniform_(a=sqrt(5))`` and bias ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.size // self.out_channels
+            bound = 1 / math.sqrt(fan_in)
+            init.uniform_(self.bias, -bound, bound)
+
+    def _check_input(self, x: Tensor) -> Tensor:
+        x = tensor_arg(x, "input")
+        nd = self._nd
+        if x.ndim not in (nd + 1, nd + 2) or x.shape[-nd - 1] != self.in_channels:
+            spatial = "H, W" if nd == 2 else "L"
+            raise ValueError(f"{type(self).__name__}(in_channels={self.in_channels}) expects input of shape "
+                             f"(N, {self.in_channels}, {spatial}), got shape {x.shape}")
+        return x
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * self._nd:
+            s += f", padding={self.padding!r}"
+        if self.dilation != (1,) * self._nd:
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution layer over ``(N, C, H, W)`` images.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        :math:`C` and :math:`O`.
+    kernel_size : int or (int, int)
+        :math:`(KH, KW)`.
+    stride, dilation : int or (int, int)
+        Step between windows and spacing between taps.
+    padding : int, (int, int), "valid" or "same"
+        Zero padding on both sides.
+    groups : int
+        Independent channel groups (both channel counts divisible by it).
+    bias : bool
+        Learn a bias per output channel.
+    padding_mode : {"zeros"}
+        Only zero padding is implemented.
+
+    Attributes
+    ----------
+    weight : Parameter, shape (O, C / groups, KH, KW)
+        :math:`\\mathcal{U}(-1/\\sqrt{k}, 1/\\sqrt{k})` with :math:`k = C/\\text{groups} \\cdot KH \\cdot KW`
+        (PyTorch's ``kaiming_uniform_(a=sqrt(5))``).
+    bias : Parameter, shape (O,), or None
+        :math:`\\mathcal{U}(-1/\\sqrt{k}, 1/\\sqrt{k})`.
+
+    Notes
+    -----
+    .. math::
+        y_{n,o} = b_o + \\sum_{c} W_{o,c} \\star x_{n,c}, \\qquad
+        \\frac{\\partial L}{\\partial W_{o,c}} = \\sum_n G_{n,o} \\star x_{n,c}, \\qquad
+        \\frac{\\partial L}{\\partial b_o} = \\sum_{n,i,j} G_{n,o,i,j}
+
+    and :math:`\\partial L/\\partial x` is the transposed convolution of :math:`G` with :math:`W`
+    (:math:`\\star` is cross-correlation with stride, padding and dilation); see
+    :func:`lucid.nn.functional.conv2d` for the im2col implementation.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> from lucid import nn
+    >>> conv = nn.Conv2d(3, 8, kernel_size=3, padding=1)
+    >>> conv
+    Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+    >>> conv(lucid.zeros((2, 3, 16, 16))).shape
+    (2, 8, 16, 16)
+    >>> sum(p.size for p in conv.parameters())
+    224
+    """
+
+    _nd = 2
+
+    def forward(self, input: Tensor) -> Tensor:
+        x = self._check_input(input)
+        return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution layer over ``(N, C, L)`` sequences.
+
+    Parameters are as for :class:`Conv2d` with one spatial axis: ``weight`` has shape
+    ``(O, C / groups, K)``, initialised :math:`\\mathcal{U}(-1/\\sqrt{k}, 1/\\sqrt{k})`,
+    :math:`k = C / \\text{groups} \\cdot K`.
+
+    Notes
+    -----
+    .. math::
+        y_{n,o,i} = b_o + \\sum_{c,p} W_{o,c,p}\\, x_{n,c,si+dp-P}, \\qquad
+        \\frac{\\partial L}{\\partial W_{o,c,p}} = \\sum_{n,i} G_{n,o,i}\\, x_{n,c,si+dp-P}
+
+    Computed by :func:`lucid.nn.functional.conv1d` (``conv2d`` with height 1).
+
+    Examples
+    --------
+    >>> import lucid
+    >>> from lucid import nn
+    >>> conv = nn.Conv1d(4, 6, kernel_size=3, stride=2, groups=2)
+    >>> conv
+    Conv1d(4, 6, kernel_size=(3,), stride=(2,), groups=2)
+    >>> conv(lucid.zeros((5, 4, 11))).shape
+    (5, 6, 5)
+    """
+
+    _nd = 1
+
+    def forward(self, input: Tensor) -> Tensor:
+        x = self._check_input(input)
+        padding = self.padding if isinstance(self.padding, str) else self.padding[0]
+        return conv1d(x, self.weight, self.bias, self.stride[0], padding, self.dilation[0], self.groups)

@@ -1,0 +1,178 @@
+"""The Squeeze-and-Excitation block (Hu, Shen and Sun), composed of ordinary layers."""
+from __future__ import annotations
+
+from lucid.nn.module import Module
+from lucid.nn.modules._checks import boolean, positive_int
+from lucid.nn.modules.activation import ReLU, Sigmoid
+from lucid.nn.modules.linear import Linear
+from lucid.nn.modules.pooling import GlobalAvgPool
+from lucid.ops._args import tensor_arg
+from lucid.ops.shape import reshape
+from lucid.tensor import Tensor
+
+__all__ = ["SEModule"]
+
+
+class SEModule(Module):
+    """Squeeze-and-Excitation block: reweight each channel by a gate computed from the whole input.
+
+    The block of Hu, Shen and Sun [1]_ [2]_, composed of registered layers:
+    a global average pool, ``Linear``, ``ReLU``, ``Linear`` and ``Sigmoid``.
+
+    Parameters
+    ----------
+    in_channels : int
+        :math:`C`, the number of channels of the input (axis 1). A positive int.
+    reduction : int, default 16
+        :math:`r`, the bottleneck ratio. A positive int.
+    bias : bool, default True
+        Give both linear layers a bias.
+
+    Attributes
+    ----------
+    in_channels : int
+        :math:`C`.
+    reduction : int
+        :math:`r`.
+    hidden_channels : int
+        :math:`h = \\max(1, \\lfloor C / r \\rfloor)`: the clamp keeps one
+        hidden unit when :math:`r > C` (e.g. :math:`C = 4, r = 16`).
+    use_bias : bool
+        The ``bias`` argument.
+    pool : GlobalAvgPool
+        The squeeze, (N, C, \\*spatial) to (N, C).
+    fc1 : Linear
+        ``Linear(C, h, bias)``, weight :math:`W_1 \\in \\mathbb{R}^{h \\times C}`, bias :math:`b_1`.
+    relu : ReLU
+    fc2 : Linear
+        ``Linear(h, C, bias)``, weight :math:`W_2 \\in \\mathbb{R}^{C \\times h}`, bias :math:`b_2`.
+    sigmoid : Sigmoid
+        The gate, with values in (0, 1).
+
+    Notes
+    -----
+    **Shapes.** Input :math:`x` of shape (N, C, \\*spatial) with one, two or
+    three (or more) spatial axes, e.g. (N, C, L), (N, C, H, W) or
+    (N, C, D, H, W); the output has the input's shape.  Let :math:`p` run
+    over the :math:`P` spatial positions.
+
+    **Forward** (three steps, each a registered layer):
+
+    .. math::
+
+        \\text{squeeze:} \\quad s_{nc} = \\frac{1}{P} \\sum_{p} x_{ncp}, \\qquad s \\in \\mathbb{R}^{N \\times C}
+
+        \\text{excitation:} \\quad a = s W_1^\\top + b_1, \\quad z = \\max(a, 0), \\quad
+            e = z W_2^\\top + b_2, \\quad g = \\sigma(e) \\in (0, 1)^{N \\times C}
+
+        \\text{scale:} \\quad y_{ncp} = x_{ncp}\\, g_{nc}
+
+    **Backward.** With :math:`G = \\partial L / \\partial y`, the gradient
+    flows back through the same layers in reverse:
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial g_{nc}} &= \\sum_p G_{ncp}\\, x_{ncp} \\\\
+        \\frac{\\partial L}{\\partial e} &= \\frac{\\partial L}{\\partial g} \\odot g \\odot (1 - g), \\qquad
+        \\frac{\\partial L}{\\partial z} = \\frac{\\partial L}{\\partial e} W_2, \\qquad
+        \\frac{\\partial L}{\\partial a} = \\frac{\\partial L}{\\partial z} \\odot [a > 0] \\\\
+        \\frac{\\partial L}{\\partial s} &= \\frac{\\partial L}{\\partial a} W_1 \\\\
+        \\frac{\\partial L}{\\partial W_2} &= \\Bigl(\\frac{\\partial L}{\\partial e}\\Bigr)^{\\!\\top} z, \\quad
+        \\frac{\\partial L}{\\partial b_2} = \\sum_n \\frac{\\partial L}{\\partial e_n}, \\quad
+        \\frac{\\partial L}{\\partial W_1} = \\Bigl(\\frac{\\partial L}{\\partial a}\\Bigr)^{\\!\\top} s, \\quad
+        \\frac{\\partial L}{\\partial b_1} = \\sum_n \\frac{\\partial L}{\\partial a_n}
+
+    and the input receives gradient along **two paths**, because :math:`x`
+    is used twice (it is scaled, and it is squeezed to compute its own gate):
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial x_{ncp}} =
+            \\underbrace{G_{ncp}\\, g_{nc}}_{\\text{through the scale}}
+            \\;+\\; \\underbrace{\\frac{1}{P} \\frac{\\partial L}{\\partial s_{nc}}}_{\\text{through the squeeze}} .
+
+    None of this is written by hand: ``mean``, ``matmul``, ``add``,
+    ``relu``, ``sigmoid``, ``reshape`` and ``mul`` each know their own
+    backward, and the engine adds the two paths into ``x.grad``.
+
+    **Parameters.** :math:`2 C h` weights, plus :math:`C + h` biases when
+    ``bias=True``; for :math:`C = 64, r = 16` that is :math:`2 \\cdot 64
+    \\cdot 4 + 64 + 4 = 580`.
+
+    **Batch axis.** The batch axis is required: an unbatched (C, H, W)
+    would be indistinguishable from a batched (N, C, L).  Add one with
+    ``x.unsqueeze(0)``.
+
+    References
+    ----------
+    .. [1] J. Hu, L. Shen and G. Sun, "Squeeze-and-Excitation Networks",
+       CVPR 2018, pp. 7132-7141.
+    .. [2] J. Hu, L. Shen, S. Albanie, G. Sun and E. Wu, "Squeeze-and-Excitation
+       Networks", IEEE TPAMI 42(8), 2020, pp. 2011-2023.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> from lucid import nn
+    >>> se = nn.SEModule(in_channels=64, reduction=16)
+    >>> se
+    SEModule(
+      in_channels=64, reduction=16, hidden_channels=4, bias=True
+      (pool): GlobalAvgPool()
+      (fc1): Linear(in_features=64, out_features=4, bias=True)
+      (relu): ReLU()
+      (fc2): Linear(in_features=4, out_features=64, bias=True)
+      (sigmoid): Sigmoid()
+    )
+    >>> x = lucid.randn(8, 64, 32, 32, requires_grad=True)
+    >>> y = se(x)
+    >>> y.shape
+    (8, 64, 32, 32)
+    >>> y.sum().backward()
+    >>> x.grad.shape, se.fc1.weight.grad.shape
+    ((8, 64, 32, 32), (4, 64))
+    >>> sum(p.size for p in se.parameters())
+    580
+    >>> nn.SEModule(4).hidden_channels  # max(1, 4 // 16)
+    1
+    >>> se(lucid.zeros((8, 32, 16, 16)))
+    Traceback (most recent call last):
+        ...
+    ValueError: SEModule(in_channels=64) got input with 32 channels (shape (8, 32, 16, 16))
+    """
+
+    def __init__(self, in_channels: int, reduction: int = 16, bias: bool = True) -> None:
+        super().__init__()
+        self.in_channels = positive_int(in_channels, "in_channels", "SEModule")
+        self.reduction = positive_int(reduction, "reduction", "SEModule")
+        self.use_bias = boolean(bias, "bias", "SEModule")
+        self.hidden_channels = max(1, self.in_channels // self.reduction)
+        self.pool = GlobalAvgPool()
+        self.fc1 = Linear(self.in_channels, self.hidden_channels, bias=self.use_bias)
+        self.relu = ReLU()
+        self.fc2 = Linear(self.hidden_channels, self.in_channels, bias=self.use_bias)
+        self.sigmoid = Sigmoid()
+
+    def _check_input(self, x: Tensor) -> None:
+        if x.ndim < 3:
+            raise ValueError(
+                f"SEModule expects a batched input (N, C, *spatial) with a channel axis and at least one "
+                f"spatial axis, got shape {x.shape} ({x.ndim} axes); for one unbatched sample add a batch "
+                f"axis with x.unsqueeze(0)"
+            )
+        if x.shape[1] != self.in_channels:
+            raise ValueError(
+                f"SEModule(in_channels={self.in_channels}) got input with {x.shape[1]} channels (shape {x.shape})"
+            )
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = tensor_arg(x, "x")
+        self._check_input(x)
+        s = self.pool(x)                                   # squeeze:    (N, C)
+        g = self.sigmoid(self.fc2(self.relu(self.fc1(s))))  # excitation: (N, C), gates in (0, 1)
+        g = reshape(g, g.shape + (1,) * (x.ndim - 2))      # (N, C, 1, ..., 1) broadcasts over space
+        return x * g                                       # scale
+
+    def extra_repr(self) -> str:
+        return (f"in_channels={self.in_channels}, reduction={self.reduction}, "
+                f"hidden_channels={self.hidden_channels}, bias={self.use_bias}")

@@ -1,0 +1,142 @@
+"""Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay."""
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+from lucid import backend
+from lucid.autograd.grad_mode import no_grad
+from lucid.optim.optimizer import Optimizer, _write
+
+__all__ = ["Adam", "AdamW"]
+
+
+class Adam(Optimizer):
+    """Adam: steps scaled by running estimates of the gradient's first and second moments.
+
+    For each parameter :math:`\\theta` with gradient :math:`g`, at step :math:`t`:
+
+    .. math::
+        g &\\leftarrow g + \\lambda \\theta \\quad (\\text{Adam's L2 weight decay}) \\\\
+        m_t &= \\beta_1 m_{t-1} + (1 - \\beta_1)\\, g, \\qquad
+        v_t = \\beta_2 v_{t-1} + (1 - \\beta_2)\\, g^2 \\\\
+        \\theta &\\leftarrow \\theta - \\frac{\\eta}{1 - \\beta_1^t}\\,
+            \\frac{m_t}{\\sqrt{v_t} / \\sqrt{1 - \\beta_2^t} + \\epsilon}
+
+    With ``amsgrad``, :math:`v_t` in the denominator is replaced by its running maximum.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        Parameters or parameter groups.
+    lr : float
+        :math:`\\eta`.
+    betas : (float, float)
+        :math:`(\\beta_1, \\beta_2)`, decay rates of the moment estimates.
+    eps : float
+        :math:`\\epsilon`, added to the denominator.
+    weight_decay : float
+        :math:`\\lambda` (added to the gradient; see :class:`AdamW` for the decoupled form).
+    amsgrad : bool
+        Use the maximum of past :math:`v_t` (Reddi et al., 2018).
+    maximize : bool
+        Ascend instead of descend.
+
+    References
+    ----------
+    D. P. Kingma, J. Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> from lucid import optim
+    >>> w = lucid.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.Adam([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step()   # the first step moves each weight by about lr, against its gradient's sign
+    >>> w.numpy().round(4)
+    array([ 0.9, -1.9], dtype=float32)
+    """
+
+    _decoupled = False
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False):
+        name = type(self).__name__
+        if lr < 0.0:
+            raise ValueError(f"{name}: lr must be >= 0, got {lr}")
+        if eps < 0.0:
+            raise ValueError(f"{name}: eps must be >= 0, got {eps}")
+        if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
+            raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas!r}")
+        if weight_decay < 0.0:
+            raise ValueError(f"{name}: weight_decay must be >= 0, got {weight_decay}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad, maximize=maximize))
+
+    @no_grad()
+    def step(self) -> None:
+        """One update of every parameter that has a gradient."""
+        for group in self.param_groups:
+            lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                xp = backend.xp_of(p.data)
+                g = -p.grad if group["maximize"] else p.grad
+                state = self.state.setdefault(p, {})
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = backend.zeros(p.data.shape, p.data.dtype, like=p.data)
+                    state["exp_avg_sq"] = backend.zeros(p.data.shape, p.data.dtype, like=p.data)
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = backend.zeros(p.data.shape, p.data.dtype, like=p.data)
+                state["step"] += 1
+                t = state["step"]
+                if wd != 0:
+                    if self._decoupled:
+                        _write(p, p.data * (1 - lr * wd))
+                    else:
+                        g = g + wd * p.data
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                m += (1 - b1) * (g - m)
+                v *= b2
+                v += (1 - b2) * (g * g)
+                if group["amsgrad"]:
+                    state["max_exp_avg_sq"][...] = xp.maximum(state["max_exp_avg_sq"], v)
+                    v = state["max_exp_avg_sq"]
+                denom = xp.sqrt(v) / math.sqrt(1 - b2 ** t) + eps
+                _write(p, p.data - (lr / (1 - b1 ** t)) * (m / denom))
+
+
+class AdamW(Adam):
+    """Adam with *decoupled* weight decay: the parameters shrink directly, not through the gradient.
+
+    .. math::
+        \\theta \\leftarrow \\theta (1 - \\eta \\lambda), \\quad \\text{then the Adam step of } g
+        \\text{ (without } \\lambda\\theta \\text{ added to } g\\text{)}.
+
+    Parameters are as for :class:`Adam`, with ``weight_decay`` defaulting to 0.01.
+
+    References
+    ----------
+    I. Loshchilov, F. Hutter, "Decoupled Weight Decay Regularization", ICLR 2019.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> from lucid import optim
+    >>> w = lucid.tensor([1.0], requires_grad=True)
+    >>> opt = optim.AdamW([w], lr=0.1, weight_decay=0.5)
+    >>> w.grad = lucid.zeros(1).data   # no gradient: only the decay acts
+    >>> opt.step()
+    >>> w
+    Tensor([0.95], requires_grad=True)
+    """
+
+    _decoupled = True
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                         maximize=maximize)

@@ -1,0 +1,90 @@
+"""Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from lucid.autograd.grad_mode import no_grad
+from lucid.optim.optimizer import Optimizer, _write
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with momentum (PyTorch's formulation).
+
+    For each parameter :math:`\\theta` with gradient :math:`g` (steps :math:`t = 1, 2, \\dots`):
+
+    .. math::
+        d &= g + \\lambda \\theta \\\\
+        b_t &= \\begin{cases} d & t = 1 \\\\ \\mu\\, b_{t-1} + (1 - \\tau)\\, d & t > 1 \\end{cases} \\\\
+        u &= \\begin{cases} d + \\mu\\, b_t & \\text{Nesterov} \\\\ b_t & \\text{otherwise} \\end{cases}
+            \\qquad (u = d \\text{ when } \\mu = 0) \\\\
+        \\theta &\\leftarrow \\theta - \\eta\\, u \\quad (+\\eta u \\text{ with maximize})
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        Parameters or parameter groups.
+    lr : float
+        Learning rate :math:`\\eta`.
+    momentum : float
+        :math:`\\mu` (0 disables momentum).
+    dampening : float
+        :math:`\\tau`, the part of the new gradient left out of the momentum buffer.
+    weight_decay : float
+        :math:`\\lambda`, an L2 penalty added to the gradient.
+    nesterov : bool
+        Use Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``).
+    maximize : bool
+        Ascend instead of descend.
+
+    References
+    ----------
+    I. Sutskever, J. Martens, G. Dahl, G. Hinton, "On the importance of initialization and
+    momentum in deep learning", ICML 2013.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> from lucid import optim
+    >>> w = lucid.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.SGD([w], lr=0.1)
+    >>> (w * w).sum().backward()   # grad = 2 w
+    >>> opt.step()
+    >>> w
+    Tensor([ 0.8, -1.6], requires_grad=True)
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
+        for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
+            if value < 0.0:
+                raise ValueError(f"SGD: {name} must be >= 0, got {value}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError(f"SGD: nesterov=True needs momentum > 0 and dampening = 0, "
+                             f"got momentum={momentum}, dampening={dampening}")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                                      nesterov=nesterov, maximize=maximize))
+
+    @no_grad()
+    def step(self) -> None:
+        """One update of every parameter that has a gradient."""
+        for group in self.param_groups:
+            lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
+            wd, nesterov = group["weight_decay"], group["nesterov"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                d = -p.grad if group["maximize"] else p.grad
+                if wd != 0:
+                    d = d + wd * p.data
+                if mu != 0:
+                    state = self.state.setdefault(p, {})
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = d * 1  # a copy: the buffer is updated in place later
+                    else:
+                        buf *= mu
+                        buf += (1 - tau) * d
+                    d = d + mu * buf if nesterov else buf
+                _write(p, p.data - lr * d)
