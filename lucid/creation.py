@@ -12,11 +12,42 @@ from lucid.tensor import Tensor
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Make a tensor from data (a copy); the same as :class:`Tensor`.
 
+    Parameters
+    ----------
+    data : number, nested list, array or Tensor
+        The values; nested lists must be rectangular.
+    dtype : dtype or str, optional
+        The element type; default float32 for Python floats, int64 for Python ints, bool for bools; a NumPy array keeps its dtype.
+    device : {"cpu", "gpu"}, default "cpu"
+        Where the array lives (``"cuda"`` accepted).
+    requires_grad : bool, default False
+        Make the result a leaf that records operations (floating dtypes only).
+
+    Returns
+    -------
+    Tensor
+        A new leaf tensor.
+
+    Raises
+    ------
+    TypeError
+        For non-numeric data, or ``requires_grad=True`` with a non-float dtype.
+    ValueError
+        For ragged nested lists.
+
+    Notes
+    -----
+    Python floats become float32 (as in PyTorch), not float64 (as in NumPy).
+    The data is always copied: changing the source array later does not
+    change the tensor.
+
     Examples
     --------
     >>> import lucid
     >>> lucid.tensor([1, 2, 3]).dtype, lucid.tensor([1.0, 2.0]).dtype
     (dtype('int64'), dtype('float32'))
+    >>> lucid.tensor([[1.0, 2.0]], dtype="float64", requires_grad=True)
+    Tensor([[1., 2.]], dtype=float64, requires_grad=True)
     """
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
 
@@ -38,13 +69,37 @@ def _make(host: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
 
 
 def full(size, fill_value: float, dtype: Any = None, device: Any = "cpu", requires_grad: bool = False) -> Tensor:
-    """A tensor of ``size`` filled with ``fill_value`` (float32 for floats, int64 for ints).
+    """A tensor of shape ``size`` filled with ``fill_value``.
+
+    Parameters
+    ----------
+    size : int or tuple of int
+        The shape (non-negative sizes).
+    fill_value : number or bool
+        The value of every element.
+    dtype : dtype or str, optional
+        The element type; default float32 for a float value, int64 for an int, bool for a bool.
+    device : {"cpu", "gpu"}, default "cpu"
+        Where the array lives (``"cuda"`` accepted).
+    requires_grad : bool, default False
+        Make the result a leaf that records operations (floating dtypes only).
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    ValueError
+        If a size is negative or not an int.
 
     Examples
     --------
     >>> import lucid
     >>> lucid.full((2,), 7.0)
     Tensor([7., 7.])
+    >>> lucid.full(3, 1).dtype
+    dtype('int64')
     """
     if dtype is None:
         dtype = np.int64 if isinstance(fill_value, (int, np.integer)) and not isinstance(fill_value, bool) else (
@@ -54,19 +109,51 @@ def full(size, fill_value: float, dtype: Any = None, device: Any = "cpu", requir
 
 
 def zeros(*size, dtype: Any = None, device: Any = "cpu", requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros (float32 by default).
+    """A tensor of zeros.
+
+    Parameters
+    ----------
+    *size : int or tuple of int
+        The shape, as separate ints or one tuple.
+    dtype : dtype or str, optional
+        The element type; default float32.
+    device : {"cpu", "gpu"}, default "cpu"
+        Where the array lives (``"cuda"`` accepted).
+    requires_grad : bool, default False
+        Make the result a leaf that records operations (floating dtypes only).
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------
     >>> import lucid
     >>> lucid.zeros(2, 3).shape, lucid.zeros((2, 3)).shape
     ((2, 3), (2, 3))
+    >>> lucid.zeros(2, dtype=lucid.int64)
+    Tensor([0, 0])
     """
     return full(_shape(size), 0, dtype=dtype or np.float32, device=device, requires_grad=requires_grad)
 
 
 def ones(*size, dtype: Any = None, device: Any = "cpu", requires_grad: bool = False) -> Tensor:
-    """A tensor of ones (float32 by default).
+    """A tensor of ones.
+
+    Parameters
+    ----------
+    *size : int or tuple of int
+        The shape, as separate ints or one tuple.
+    dtype : dtype or str, optional
+        The element type; default float32.
+    device : {"cpu", "gpu"}, default "cpu"
+        Where the array lives (``"cuda"`` accepted).
+    requires_grad : bool, default False
+        Make the result a leaf that records operations (floating dtypes only).
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------
@@ -78,7 +165,27 @@ def ones(*size, dtype: Any = None, device: Any = "cpu", requires_grad: bool = Fa
 
 
 def empty(*size, dtype: Any = None, device: Any = "cpu", requires_grad: bool = False) -> Tensor:
-    """An uninitialised tensor (lucid fills it with zeros, so it is never garbage).
+    """A tensor whose values are not meant to be read before being written.
+
+    Parameters
+    ----------
+    *size : int or tuple of int
+        The shape, as separate ints or one tuple.
+    dtype : dtype or str, optional
+        The element type; default float32.
+    device : {"cpu", "gpu"}, default "cpu"
+        Where the array lives (``"cuda"`` accepted).
+    requires_grad : bool, default False
+        Make the result a leaf that records operations (floating dtypes only).
+
+    Returns
+    -------
+    Tensor
+
+    Notes
+    -----
+    Unlike ``torch.empty`` and ``numpy.empty``, lucid fills it with zeros, so
+    it never holds garbage (at the cost of one fill).
 
     Examples
     --------
@@ -91,7 +198,37 @@ def empty(*size, dtype: Any = None, device: Any = "cpu", requires_grad: bool = F
 
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None, device: Any = "cpu",
            requires_grad: bool = False) -> Tensor:
-    """Evenly spaced values in [start, stop); int64 for int arguments, else float32.
+    """Evenly spaced values in the half-open interval ``[start, stop)``.
+
+    Parameters
+    ----------
+    start : number
+        First value; with ``stop`` omitted, it is the stop and the start is 0.
+    stop : number, optional
+        End, not included.
+    step : number, default 1
+        Spacing; non-zero, may be negative.
+    dtype : dtype or str, optional
+        The element type; default int64 when every argument is an int, else float32.
+    device : {"cpu", "gpu"}, default "cpu"
+        Where the array lives (``"cuda"`` accepted).
+    requires_grad : bool, default False
+        Make the result a leaf that records operations (floating dtypes only).
+
+    Returns
+    -------
+    Tensor
+        1-D, of length :math:`\\lceil (\\text{stop} - \\text{start}) / \\text{step} \\rceil`.
+
+    Raises
+    ------
+    ValueError
+        If ``step`` is 0.
+
+    Notes
+    -----
+    With a float step the length is subject to rounding, as in NumPy; use
+    :func:`linspace` when the end point matters.
 
     Examples
     --------
@@ -113,7 +250,26 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
 
 def linspace(start: float, stop: float, num: int = 50, dtype: Any = None, device: Any = "cpu",
              requires_grad: bool = False) -> Tensor:
-    """``num`` evenly spaced values from ``start`` to ``stop`` inclusive (float32 by default).
+    """``num`` evenly spaced values from ``start`` to ``stop``, both included.
+
+    Parameters
+    ----------
+    start, stop : number
+        The end points.
+    num : int, default 50
+        Number of values (non-negative).
+    dtype : dtype or str, optional
+        The element type; default float32.
+    device : {"cpu", "gpu"}, default "cpu"
+        Where the array lives (``"cuda"`` accepted).
+    requires_grad : bool, default False
+        Make the result a leaf that records operations (floating dtypes only).
+
+    Returns
+    -------
+    Tensor
+        1-D of length ``num``; value :math:`k` is
+        :math:`\\text{start} + k\\,(\\text{stop} - \\text{start}) / (\\text{num} - 1)`.
 
     Examples
     --------
@@ -126,7 +282,25 @@ def linspace(start: float, stop: float, num: int = 50, dtype: Any = None, device
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = "cpu", requires_grad: bool = False) -> Tensor:
-    """The identity matrix (n rows, m columns).
+    """The identity matrix: ones on the diagonal, zeros elsewhere.
+
+    Parameters
+    ----------
+    n : int
+        Number of rows.
+    m : int, optional
+        Number of columns; default ``n``.
+    dtype : dtype or str, optional
+        The element type; default float32.
+    device : {"cpu", "gpu"}, default "cpu"
+        Where the array lives (``"cuda"`` accepted).
+    requires_grad : bool, default False
+        Make the result a leaf that records operations (floating dtypes only).
+
+    Returns
+    -------
+    Tensor
+        Shape ``(n, m)``.
 
     Examples
     --------
@@ -134,6 +308,8 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = "cpu", re
     >>> lucid.eye(2)
     Tensor([[1., 0.],
             [0., 1.]])
+    >>> lucid.eye(2, 3).shape
+    (2, 3)
     """
     return _make(np.eye(n, m, dtype=backend.to_numpy_dtype(dtype or np.float32)), device, requires_grad)
 
@@ -146,6 +322,26 @@ def _like(t: Tensor, dtype, device):
 
 def zeros_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with ``t``'s shape, dtype and device.
+
+    Parameters
+    ----------
+    t : Tensor
+        The template tensor.
+    dtype : dtype or str, optional
+        Default ``t.dtype``.
+    device : {"cpu", "gpu"}, optional
+        Default ``t.device``.
+    requires_grad : bool, default False
+        Make the result a leaf that records operations.
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    TypeError
+        If ``t`` is not a Tensor.
 
     Examples
     --------
@@ -161,6 +357,21 @@ def zeros_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: 
 def ones_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones with ``t``'s shape, dtype and device.
 
+    Parameters
+    ----------
+    t : Tensor
+        The template tensor.
+    dtype : dtype or str, optional
+        Default ``t.dtype``.
+    device : {"cpu", "gpu"}, optional
+        Default ``t.device``.
+    requires_grad : bool, default False
+        Make the result a leaf that records operations.
+
+    Returns
+    -------
+    Tensor
+
     Examples
     --------
     >>> import lucid
@@ -174,6 +385,23 @@ def ones_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: b
 def full_like(t: Tensor, fill_value: float, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """``fill_value`` with ``t``'s shape, dtype and device.
 
+    Parameters
+    ----------
+    t : Tensor
+        The template tensor.
+    fill_value : number or bool
+        The value of every element (cast to the dtype).
+    dtype : dtype or str, optional
+        Default ``t.dtype``.
+    device : {"cpu", "gpu"}, optional
+        Default ``t.device``.
+    requires_grad : bool, default False
+        Make the result a leaf that records operations.
+
+    Returns
+    -------
+    Tensor
+
     Examples
     --------
     >>> import lucid
@@ -185,7 +413,23 @@ def full_like(t: Tensor, fill_value: float, dtype: Any = None, device: Any = Non
 
 
 def rand_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform [0, 1) samples with ``t``'s shape, dtype and device.
+    """Uniform samples in :math:`[0, 1)` with ``t``'s shape, dtype and device.
+
+    Parameters
+    ----------
+    t : Tensor
+        The template tensor.
+    dtype : dtype or str, optional
+        Default ``t.dtype``.
+    device : {"cpu", "gpu"}, optional
+        Default ``t.device``.
+    requires_grad : bool, default False
+        Make the result a leaf that records operations.
+
+    Returns
+    -------
+    Tensor
+        Drawn from :func:`lucid.random.generator` (reproducible after :func:`lucid.random.seed`).
 
     Examples
     --------
@@ -201,6 +445,22 @@ def rand_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: b
 
 def randn_like(t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples with ``t``'s shape, dtype and device.
+
+    Parameters
+    ----------
+    t : Tensor
+        The template tensor.
+    dtype : dtype or str, optional
+        Default ``t.dtype``.
+    device : {"cpu", "gpu"}, optional
+        Default ``t.device``.
+    requires_grad : bool, default False
+        Make the result a leaf that records operations.
+
+    Returns
+    -------
+    Tensor
+        Drawn from :func:`lucid.random.generator` (reproducible after :func:`lucid.random.seed`).
 
     Examples
     --------

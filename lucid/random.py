@@ -18,6 +18,22 @@ _generator = backend.random_generator()
 def seed(n: int) -> None:
     """Reset the generator: every later random factory and initialisation is reproducible.
 
+    Parameters
+    ----------
+    n : int
+        A non-negative seed.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is negative or not an int.
+
+    Notes
+    -----
+    Also available as ``lucid.manual_seed`` (PyTorch's name). The same seed
+    gives the same numbers on every device. It replaces the generator object:
+    a reference kept from :func:`generator` before the call is not reset.
+
     Examples
     --------
     >>> import lucid
@@ -36,17 +52,61 @@ manual_seed = seed
 
 
 def generator() -> np.random.Generator:
-    """The host generator that lucid draws from (for samplers and initialisers)."""
+    """The host generator that lucid draws from (for samplers and initialisers).
+
+    Returns
+    -------
+    numpy.random.Generator
+        The current generator; call this each time rather than keeping it,
+        since :func:`seed` replaces it.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> lucid.random.seed(1)
+    >>> 0.0 <= lucid.random.generator().random() < 1.0
+    True
+    """
     return _generator
 
 
 def get_state() -> dict:
-    """The generator's state, to restore later with :func:`set_state`."""
+    """The generator's state, to restore later with :func:`set_state`.
+
+    Returns
+    -------
+    dict
+        The bit generator's state (NumPy's format).
+
+    Examples
+    --------
+    >>> import lucid
+    >>> state = lucid.random.get_state()
+    >>> a = lucid.rand(2)
+    >>> lucid.random.set_state(state)
+    >>> bool((lucid.rand(2) == a).all())
+    True
+    """
     return _generator.bit_generator.state
 
 
 def set_state(state: dict) -> None:
-    """Restore a state returned by :func:`get_state`."""
+    """Restore a state returned by :func:`get_state`.
+
+    Parameters
+    ----------
+    state : dict
+        A state from :func:`get_state`.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> state = lucid.random.get_state()
+    >>> x = lucid.randn(2)
+    >>> lucid.random.set_state(state)
+    >>> bool((lucid.randn(2) == x).all())
+    True
+    """
     _generator.bit_generator.state = state
 
 
@@ -71,19 +131,50 @@ def _shape(size) -> tuple:
 
 
 def rand(*size, dtype=None, device="cpu", requires_grad: bool = False):
-    """Uniform samples in [0, 1).
+    """Uniform samples in :math:`[0, 1)`.
+
+    Parameters
+    ----------
+    *size : int or tuple of int
+        The shape, as separate ints or one tuple.
+    dtype : dtype or str, optional
+        Default float32.
+    device : {"cpu", "gpu"}, default "cpu"
+        Where the result lives; the numbers are drawn on the host first.
+    requires_grad : bool, default False
+        Make the result a leaf that records operations.
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.rand(2, 3).shape
-    (2, 3)
+    >>> x = lucid.rand(2, 3)
+    >>> x.shape, float(x.min()) >= 0.0, float(x.max()) < 1.0
+    ((2, 3), True, True)
     """
     return _finish(_generator.random(_shape(size)), dtype, device, requires_grad)
 
 
 def randn(*size, dtype=None, device="cpu", requires_grad: bool = False):
-    """Standard normal samples.
+    """Samples of the standard normal distribution :math:`\\mathcal{N}(0, 1)`.
+
+    Parameters
+    ----------
+    *size : int or tuple of int
+        The shape, as separate ints or one tuple.
+    dtype : dtype or str, optional
+        Default float32.
+    device : {"cpu", "gpu"}, default "cpu"
+        Where the result lives; the numbers are drawn on the host first.
+    requires_grad : bool, default False
+        Make the result a leaf that records operations.
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------
@@ -95,7 +186,35 @@ def randn(*size, dtype=None, device="cpu", requires_grad: bool = False):
 
 
 def randint(low: int, high: int | None = None, size=(), dtype=None, device="cpu"):
-    """Random integers in [low, high) (or [0, low) when high is None), int64 by default.
+    """Random integers, uniform in ``[low, high)``.
+
+    Parameters
+    ----------
+    low : int
+        Lowest value; with ``high`` omitted, the range is ``[0, low)``.
+    high : int, optional
+        One above the highest value; must exceed ``low``.
+    size : int or tuple of int, default ()
+        The shape (``()`` gives a 0-d tensor).
+    dtype : dtype or str, optional
+        Default int64.
+    device : {"cpu", "gpu"}, default "cpu"
+        Where the result lives.
+
+    Returns
+    -------
+    Tensor
+        Integers; they cannot require grad.
+
+    Raises
+    ------
+    ValueError
+        If ``high <= low``.
+
+    Notes
+    -----
+    The order of arguments is NumPy's (``low, high, size``); PyTorch's
+    ``torch.randint(high, size)`` form is ``lucid.randint(high, size=...)`` here.
 
     Examples
     --------
@@ -112,7 +231,26 @@ def randint(low: int, high: int | None = None, size=(), dtype=None, device="cpu"
 
 
 def uniform(low: float = 0.0, high: float = 1.0, size=(), dtype=None, device="cpu", requires_grad: bool = False):
-    """Uniform samples in [low, high).
+    """Samples of the uniform distribution on ``[low, high)``.
+
+    Parameters
+    ----------
+    low : float, default 0.0
+        Lower bound (included).
+    high : float, default 1.0
+        Upper bound (excluded).
+    size : int or tuple of int, default ()
+        The shape.
+    dtype : dtype or str, optional
+        Default float32.
+    device : {"cpu", "gpu"}, default "cpu"
+        Where the result lives; the numbers are drawn on the host first.
+    requires_grad : bool, default False
+        Make the result a leaf that records operations.
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------
@@ -125,7 +263,26 @@ def uniform(low: float = 0.0, high: float = 1.0, size=(), dtype=None, device="cp
 
 
 def normal(mean: float = 0.0, std: float = 1.0, size=(), dtype=None, device="cpu", requires_grad: bool = False):
-    """Normal samples with the given mean and standard deviation.
+    """Samples of the normal distribution :math:`\\mathcal{N}(\\text{mean}, \\text{std}^2)`.
+
+    Parameters
+    ----------
+    mean : float, default 0.0
+        The mean.
+    std : float, default 1.0
+        The standard deviation (non-negative).
+    size : int or tuple of int, default ()
+        The shape.
+    dtype : dtype or str, optional
+        Default float32.
+    device : {"cpu", "gpu"}, default "cpu"
+        Where the result lives; the numbers are drawn on the host first.
+    requires_grad : bool, default False
+        Make the result a leaf that records operations.
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------
@@ -138,7 +295,19 @@ def normal(mean: float = 0.0, std: float = 1.0, size=(), dtype=None, device="cpu
 
 
 def permutation(n: int, device="cpu"):
-    """A random permutation of ``range(n)`` (int64).
+    """A random permutation of ``range(n)``, as int64.
+
+    Parameters
+    ----------
+    n : int
+        Number of elements.
+    device : {"cpu", "gpu"}, default "cpu"
+        Where the result lives.
+
+    Returns
+    -------
+    Tensor
+        1-D of length ``n``; use it to shuffle: ``x[lucid.random.permutation(len(x))]``.
 
     Examples
     --------

@@ -211,8 +211,9 @@ def load(path: str | os.PathLike | io.IOBase, device: str | None = None) -> Any:
                     f"open it with numpy.load"
                 )
             header = json.loads(str(archive[_MANIFEST]))
-            if header.get("format") != _FORMAT:
-                raise SerializationError(f"lucid.load: {name} has an unknown manifest format {header.get('format')!r}")
+            if not isinstance(header, dict) or header.get("format") != _FORMAT:
+                found = header.get("format") if isinstance(header, dict) else type(header).__name__
+                raise SerializationError(f"lucid.load: {name} has an unknown manifest format {found!r}")
             if header.get("version", 0) > _VERSION:
                 raise SerializationError(
                     f"lucid.load: {name} was written by a newer lucid (format version {header['version']}, "
@@ -221,7 +222,8 @@ def load(path: str | os.PathLike | io.IOBase, device: str | None = None) -> Any:
             return _decode(header["tree"], archive, device)
         except SerializationError:
             raise
-        except (OSError, EOFError, zipfile.BadZipFile, ValueError, KeyError, json.JSONDecodeError) as exc:
+        except (OSError, EOFError, zipfile.BadZipFile, ValueError, KeyError, json.JSONDecodeError,
+                AttributeError, TypeError) as exc:  # a manifest tree of the wrong structure lands here too
             raise SerializationError(
                 f"lucid.load: {name} is damaged (truncated or corrupted?): {type(exc).__name__}: {exc}"
             ) from None

@@ -183,11 +183,35 @@ class Tensor:
 
         Parameters
         ----------
-        grad : Tensor or array, optional
-            ``dL/d(self)``, same shape as this tensor. May be omitted only for a
+        grad : Tensor, array, list or number, optional
+            :math:`v = \\partial L/\\partial y` for this tensor :math:`y`, of the
+            same shape (cast to its dtype). May be omitted only for a
             single-element tensor (it is then 1).
         retain_graph : bool, default False
             Keep the graph's saved arrays so backward can run through it again.
+
+        Raises
+        ------
+        RuntimeError
+            If this tensor does not require grad, if ``grad`` is omitted for a
+            tensor of more than one element, if the graph was already freed by
+            an earlier backward (the error mentions ``retain_graph=True``), or if
+            a saved tensor was changed in place since the forward.
+        ValueError
+            If ``grad`` has the wrong shape.
+
+        Notes
+        -----
+        The engine visits the nodes reachable from this tensor, newest first
+        (so every node's output gradient is complete before it is used), and
+        applies the chain rule at each:
+
+        .. math:: \\frac{\\partial L}{\\partial x_k} \\mathrel{+}= J_{f}(x_k)^{\\top}\\,\\frac{\\partial L}{\\partial y},
+
+        summing a gradient over broadcast axes to its input's shape. A leaf's
+        result is *added* into ``leaf.grad`` (call :meth:`zero_grad` between
+        steps); non-leaf gradients are not kept unless :meth:`retain_grad` was
+        called. Afterwards the saved arrays are freed, unless ``retain_graph``.
 
         Examples
         --------
@@ -196,6 +220,9 @@ class Tensor:
         >>> (x ** 2).backward(lucid.tensor([1.0, 1.0, 0.5]))
         >>> x.grad
         array([2., 4., 3.], dtype=float32)
+        >>> (x ** 2).sum().backward()      # gradients accumulate
+        >>> x.grad
+        array([4., 8., 9.], dtype=float32)
         """
         if not self.requires_grad:
             raise RuntimeError(
@@ -215,7 +242,27 @@ class Tensor:
         engine.run_backward([self], [grad_array], retain_graph=retain_graph)
 
     def retain_grad(self) -> "Tensor":
-        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward.
+
+        Returns
+        -------
+        Tensor
+            ``self``.
+
+        Raises
+        ------
+        RuntimeError
+            If the tensor does not require grad.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> x = lucid.tensor([1.0, 2.0], requires_grad=True)
+        >>> h = (x * 3).retain_grad()
+        >>> (h * h).sum().backward()
+        >>> h.grad
+        array([ 6., 12.], dtype=float32)
+        """
         if not self.requires_grad:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
         if self.grad_fn is not None:
@@ -224,7 +271,32 @@ class Tensor:
         return self
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        """Set :attr:`requires_grad` in place (only floating-point leaves may require grad)."""
+        """Set :attr:`requires_grad` in place and return ``self``.
+
+        Parameters
+        ----------
+        requires_grad : bool, default True
+            True to start recording operations on this leaf.
+
+        Returns
+        -------
+        Tensor
+            ``self``.
+
+        Raises
+        ------
+        TypeError
+            If True is asked of a non-floating tensor (integers have no gradient).
+        RuntimeError
+            If False is asked of a non-leaf (use :meth:`detach`).
+
+        Examples
+        --------
+        >>> import lucid
+        >>> w = lucid.zeros(2).requires_grad_()
+        >>> w.requires_grad, w.is_leaf
+        (True, True)
+        """
         if requires_grad and self.dtype.kind not in "fc":
             raise TypeError(
                 f"only floating-point tensors can require gradients, got dtype {self.dtype}; "
@@ -236,36 +308,126 @@ class Tensor:
         return self
 
     def zero_grad(self) -> None:
-        """Forget the accumulated gradient (sets :attr:`grad` to None)."""
+        """Forget the accumulated gradient (sets :attr:`grad` to None).
+
+        Examples
+        --------
+        >>> import lucid
+        >>> x = lucid.tensor([1.0], requires_grad=True)
+        >>> (2 * x).sum().backward()
+        >>> x.zero_grad()
+        >>> x.grad is None
+        True
+        """
         self.grad = None
 
     def detach(self) -> "Tensor":
-        """A tensor sharing this one's data, cut from the graph (does not require grad)."""
+        """A tensor sharing this one's data, cut from the graph (it does not require grad).
+
+        Returns
+        -------
+        Tensor
+            A leaf whose ``data`` is the same array: an in-place change of one
+            is seen by the other (and counted by the shared version counter).
+            Gradients do not flow through it; use :meth:`clone` for a copy that
+            stays in the graph.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> x = lucid.tensor([1.0, 2.0], requires_grad=True)
+        >>> d = (x * 2).detach()
+        >>> d.requires_grad, d.grad_fn is None
+        (False, True)
+        """
         t = Tensor._make(self.data, False)
         t._version = self._version
         return t
 
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
-        """The values as a NumPy array on the host (a copy when the tensor is on the GPU)."""
+        """The values as a NumPy array on the host.
+
+        Returns
+        -------
+        numpy.ndarray
+            On the CPU, ``self.data`` itself (no copy: changing it changes the
+            tensor); on the GPU, a copy. Unlike PyTorch, no ``.detach()`` is needed first.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> lucid.tensor([1.0, 2.0], requires_grad=True).numpy()
+        array([1., 2.], dtype=float32)
+        """
         return backend.to_host(self.data)
 
     def item(self) -> Any:
-        """The single value of a one-element tensor as a Python number."""
+        """The single value of a one-element tensor as a Python number.
+
+        Raises
+        ------
+        ValueError
+            If the tensor has more or fewer than one element.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> lucid.tensor([[2.5]]).item()
+        2.5
+        """
         if self.size != 1:
             raise ValueError(f"item() needs a tensor with exactly one element, got shape {self.shape}")
         return self.numpy().reshape(()).item()
 
     def tolist(self) -> Any:
-        """The values as (nested) Python lists."""
+        """The values as (nested) Python lists of Python numbers.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> lucid.tensor([[1, 2], [3, 4]]).tolist()
+        [[1, 2], [3, 4]]
+        """
         return self.numpy().tolist()
 
     def clone(self) -> "Tensor":
-        """A copy of the data that stays in the graph (gradients flow back to this tensor)."""
+        """A copy of the data that stays in the graph (gradients flow back to this tensor).
+
+        Method form of :func:`lucid.clone`.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> x = lucid.tensor([1.0], requires_grad=True)
+        >>> x.clone().grad_fn
+        <CloneBackward>
+        """
         return _ops.clone(self)
 
     def to(self, device: Any = None, dtype: Any = None) -> "Tensor":
-        """This tensor on ``device`` and/or with ``dtype``; differentiable; no copy if nothing changes."""
+        """This tensor on ``device`` and/or with ``dtype``; differentiable; no copy if nothing changes.
+
+        Parameters
+        ----------
+        device : str, optional
+            ``"cpu"`` or ``"gpu"`` (``"cuda"`` accepted). A dtype given here in
+            place of a device is taken as ``dtype`` (``t.to(lucid.float64)``).
+        dtype : dtype or str, optional
+            The target dtype.
+
+        Returns
+        -------
+        Tensor
+            See :func:`lucid.to_device` and :func:`lucid.astype` for the gradients.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> x = lucid.tensor([1.0])
+        >>> x.to("cpu") is x, x.to(lucid.float64).dtype
+        (True, dtype('float64'))
+        """
         if isinstance(device, (np.dtype, type)) and dtype is None:
             device, dtype = None, device
         out = self
@@ -286,7 +448,7 @@ class Tensor:
     cuda = gpu
 
     def astype(self, dtype: Any) -> "Tensor":
-        """This tensor cast to ``dtype`` (differentiable between float types)."""
+        """This tensor cast to ``dtype``; method form of :func:`lucid.astype` (differentiable between float types)."""
         return _ops.astype(self, dtype)
 
     def float(self) -> "Tensor":
@@ -442,131 +604,173 @@ class Tensor:
 
     # ------------------------------------------------------------------ op methods
     def exp(self):
+        """Method form of :func:`lucid.exp`: ``t.exp(...)`` is ``lucid.exp(t, ...)``."""
         return _ops.exp(self)
 
     def log(self):
+        """Method form of :func:`lucid.log`: ``t.log(...)`` is ``lucid.log(t, ...)``."""
         return _ops.log(self)
 
     def log1p(self):
+        """Method form of :func:`lucid.log1p`: ``t.log1p(...)`` is ``lucid.log1p(t, ...)``."""
         return _ops.log1p(self)
 
     def sqrt(self):
+        """Method form of :func:`lucid.sqrt`: ``t.sqrt(...)`` is ``lucid.sqrt(t, ...)``."""
         return _ops.sqrt(self)
 
     def abs(self):
+        """Method form of :func:`lucid.abs`: ``t.abs(...)`` is ``lucid.abs(t, ...)``."""
         return _ops.abs(self)
 
     def sin(self):
+        """Method form of :func:`lucid.sin`: ``t.sin(...)`` is ``lucid.sin(t, ...)``."""
         return _ops.sin(self)
 
     def cos(self):
+        """Method form of :func:`lucid.cos`: ``t.cos(...)`` is ``lucid.cos(t, ...)``."""
         return _ops.cos(self)
 
     def tanh(self):
+        """Method form of :func:`lucid.tanh`: ``t.tanh(...)`` is ``lucid.tanh(t, ...)``."""
         return _ops.tanh(self)
 
     def sigmoid(self):
+        """Method form of :func:`lucid.sigmoid`: ``t.sigmoid(...)`` is ``lucid.sigmoid(t, ...)``."""
         return _ops.sigmoid(self)
 
     def relu(self):
+        """Method form of :func:`lucid.relu`: ``t.relu(...)`` is ``lucid.relu(t, ...)``."""
         return _ops.relu(self)
 
     def softmax(self, axis: int = -1, dim: int | None = None):
+        """Method form of :func:`lucid.softmax`: ``t.softmax(...)`` is ``lucid.softmax(t, ...)``."""
         return _ops.softmax(self, axis=axis, dim=dim)
 
     def log_softmax(self, axis: int = -1, dim: int | None = None):
+        """Method form of :func:`lucid.log_softmax`: ``t.log_softmax(...)`` is ``lucid.log_softmax(t, ...)``."""
         return _ops.log_softmax(self, axis=axis, dim=dim)
 
     def matmul(self, other):
+        """Method form of :func:`lucid.matmul`: ``t.matmul(...)`` is ``lucid.matmul(t, ...)``."""
         return _ops.matmul(self, other)
 
     def pow(self, exponent):
+        """Method form of :func:`lucid.pow`: ``t.pow(...)`` is ``lucid.pow(t, ...)``."""
         return _ops.pow(self, exponent)
 
     def clip(self, min=None, max=None):
+        """Method form of :func:`lucid.clip`: ``t.clip(...)`` is ``lucid.clip(t, ...)``."""
         return _ops.clip(self, min, max)
 
     clamp = clip
 
     def maximum(self, other):
+        """Method form of :func:`lucid.maximum`: ``t.maximum(...)`` is ``lucid.maximum(t, ...)``."""
         return _ops.maximum(self, other)
 
     def minimum(self, other):
+        """Method form of :func:`lucid.minimum`: ``t.minimum(...)`` is ``lucid.minimum(t, ...)``."""
         return _ops.minimum(self, other)
 
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Method form of :func:`lucid.sum`: ``t.sum(...)`` is ``lucid.sum(t, ...)``."""
         return _ops.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Method form of :func:`lucid.mean`: ``t.mean(...)`` is ``lucid.mean(t, ...)``."""
         return _ops.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def var(self, axis=None, keepdims=False, *, correction=1, dim=None, keepdim=None, ddof=None, unbiased=None):
+        """Method form of :func:`lucid.var`: ``t.var(...)`` is ``lucid.var(t, ...)``."""
         return _ops.var(self, axis, keepdims, correction=correction, dim=dim, keepdim=keepdim, ddof=ddof, unbiased=unbiased)
 
     def std(self, axis=None, keepdims=False, *, correction=1, dim=None, keepdim=None, ddof=None, unbiased=None):
+        """Method form of :func:`lucid.std`: ``t.std(...)`` is ``lucid.std(t, ...)``."""
         return _ops.std(self, axis, keepdims, correction=correction, dim=dim, keepdim=keepdim, ddof=ddof, unbiased=unbiased)
 
     def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Method form of :func:`lucid.max`: ``t.max(...)`` is ``lucid.max(t, ...)``."""
         return _ops.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Method form of :func:`lucid.min`: ``t.min(...)`` is ``lucid.min(t, ...)``."""
         return _ops.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def amax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Method form of :func:`lucid.amax`: ``t.amax(...)`` is ``lucid.amax(t, ...)``."""
         return _ops.amax(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def amin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Method form of :func:`lucid.amin`: ``t.amin(...)`` is ``lucid.amin(t, ...)``."""
         return _ops.amin(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Method form of :func:`lucid.logsumexp`: ``t.logsumexp(...)`` is ``lucid.logsumexp(t, ...)``."""
         return _ops.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Method form of :func:`lucid.argmax`: ``t.argmax(...)`` is ``lucid.argmax(t, ...)``."""
         return _ops.argmax(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Method form of :func:`lucid.argmin`: ``t.argmin(...)`` is ``lucid.argmin(t, ...)``."""
         return _ops.argmin(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def any(self, axis=None, keepdims=False):
+        """Method form of :func:`lucid.any`: ``t.any(...)`` is ``lucid.any(t, ...)``."""
         return _ops.any(self, axis, keepdims)
 
     def all(self, axis=None, keepdims=False):
+        """Method form of :func:`lucid.all`: ``t.all(...)`` is ``lucid.all(t, ...)``."""
         return _ops.all(self, axis, keepdims)
 
     def reshape(self, *shape):
+        """Method form of :func:`lucid.reshape`: ``t.reshape(...)`` is ``lucid.reshape(t, ...)``."""
         return _ops.reshape(self, *shape)
 
     def view(self, *shape):
+        """Same as :meth:`reshape` (:func:`lucid.reshape`); unlike PyTorch it never requires a contiguous tensor."""
         return _ops.reshape(self, *shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        """Method form of :func:`lucid.flatten`: ``t.flatten(...)`` is ``lucid.flatten(t, ...)``."""
         return _ops.flatten(self, start_dim, end_dim)
 
     def squeeze(self, axis=None, *, dim=None):
+        """Method form of :func:`lucid.squeeze`: ``t.squeeze(...)`` is ``lucid.squeeze(t, ...)``."""
         return _ops.squeeze(self, axis, dim=dim)
 
     def unsqueeze(self, axis=None, *, dim=None):
+        """Method form of :func:`lucid.unsqueeze`: ``t.unsqueeze(...)`` is ``lucid.unsqueeze(t, ...)``."""
         return _ops.unsqueeze(self, axis, dim=dim)
 
     def transpose(self, *axes):
+        """Method form of :func:`lucid.transpose`: ``t.transpose(...)`` is ``lucid.transpose(t, ...)``."""
         return _ops.transpose(self, *axes)
 
     def permute(self, *axes):
+        """Method form of :func:`lucid.permute`: ``t.permute(...)`` is ``lucid.permute(t, ...)``."""
         return _ops.permute(self, *axes)
 
     def swapaxes(self, axis1: int, axis2: int):
+        """Method form of :func:`lucid.swapaxes`: ``t.swapaxes(...)`` is ``lucid.swapaxes(t, ...)``."""
         return _ops.swapaxes(self, axis1, axis2)
 
     def expand(self, *sizes):
+        """Method form of :func:`lucid.expand`: ``t.expand(...)`` is ``lucid.expand(t, ...)``."""
         return _ops.expand(self, *sizes)
 
     def broadcast_to(self, *shape):
+        """Method form of :func:`lucid.broadcast_to`: ``t.broadcast_to(...)`` is ``lucid.broadcast_to(t, ...)``."""
         return _ops.broadcast_to(self, *shape)
 
     def repeat(self, *sizes):
+        """Method form of :func:`lucid.repeat`: ``t.repeat(...)`` is ``lucid.repeat(t, ...)``."""
         return _ops.repeat(self, *sizes)
 
     def split(self, split_size_or_sections, axis: int = 0, *, dim=None):
+        """Method form of :func:`lucid.split`: ``t.split(...)`` is ``lucid.split(t, ...)``."""
         return _ops.split(self, split_size_or_sections, axis, dim=dim)
 
 

@@ -19,11 +19,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool = False, allow_u
     Parameters
     ----------
     outputs : Tensor or sequence of Tensor
-        What to differentiate.
+        What to differentiate; each must require grad.
     inputs : Tensor or sequence of Tensor
-        With respect to what (leaves or intermediate tensors).
+        With respect to what (leaves or intermediate tensors); each must require grad.
     grad_outputs : array, Tensor or sequence, optional
-        Upstream gradient of each output; may be omitted for single-element outputs.
+        Upstream gradient :math:`v_k` of each output, of that output's shape;
+        may be omitted for single-element outputs (it is then 1).
     retain_graph : bool, default False
         Keep the graph for another backward.
     allow_unused : bool, default False
@@ -32,7 +33,28 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool = False, allow_u
     Returns
     -------
     list of arrays
-        One gradient per input, in order.
+        One gradient per input, in order, each of that input's shape.
+
+    Raises
+    ------
+    RuntimeError
+        If an output or input does not require grad, a non-scalar output has
+        no ``grad_outputs``, or an input is unused and ``allow_unused`` is False.
+    ValueError
+        If the number of ``grad_outputs`` differs from the number of outputs.
+
+    Notes
+    -----
+    For outputs :math:`y_k` and upstream gradients :math:`v_k`, the result for
+    input :math:`x` is the vector-Jacobian product
+
+    .. math:: \\frac{\\partial}{\\partial x} \\sum_k \\langle v_k, y_k \\rangle
+              = \\sum_k J_{y_k}(x)^{\\top} v_k ,
+
+    computed by the same backward pass as :meth:`Tensor.backward`, but
+    returned instead of added into ``.grad`` (PyTorch's ``torch.autograd.grad``).
+    Unlike PyTorch, there is no ``create_graph``: the result is an array, so
+    higher-order gradients are not available.
 
     Examples
     --------

@@ -31,6 +31,15 @@ class AnomalyError(RuntimeError):
 class detect_anomaly:
     """Context manager: report the first op whose backward produces NaN or Inf.
 
+    Notes
+    -----
+    Inside the block every recorded op remembers the ``file:line`` in user
+    code that called it, and the engine checks each gradient array as a
+    backward returns it. The first non-finite one raises
+    :class:`AnomalyError` naming the op, the input, and that place. Both the
+    stack walk and the checks are slow: use it to debug, not to train.
+    PyTorch's ``torch.autograd.detect_anomaly`` is the model.
+
     Examples
     --------
     >>> import lucid

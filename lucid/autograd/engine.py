@@ -177,6 +177,7 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
                 anomaly.check_gradients(node, input_grads)
             if not retain_graph:
                 node.saved = ()
+                node.__dict__.clear()  # arrays an op kept as attributes (pooling indices, matrices) go too
                 node.freed = True
             for parent, g, shape, dtype in zip(node.parents, input_grads, node.shapes, node.dtypes):
                 if parent is None or g is None:

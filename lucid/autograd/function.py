@@ -53,6 +53,29 @@ class Node:
         accumulates its gradient, or ``None`` when no gradient is needed.
     needs_input_grad : tuple of bool
         Per positional input: whether backward must compute that gradient.
+    shapes, dtypes : tuple
+        Per positional input: the shape and dtype of its array (``None`` for non-tensors).
+    seq : int
+        Creation number; the engine runs nodes in decreasing ``seq``.
+    retained : Tensor or None
+        The output tensor, when :meth:`Tensor.retain_grad` asked to keep its gradient.
+    versions : list or None
+        Version counters of the tensors whose arrays were saved, checked before backward.
+    freed : bool
+        True once backward has run and released ``saved`` (without ``retain_graph``).
+
+    Notes
+    -----
+    A node is created by :meth:`Function.apply`, never by users. Its
+    ``repr`` is ``<NameBackward>``, as in a tensor's ``grad_fn``.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> x = lucid.tensor([1.0, 2.0], requires_grad=True)
+    >>> node = (x * x).grad_fn
+    >>> node, node.fn.__name__, node.needs_input_grad
+    (<MulBackward>, 'Mul', (True, True))
     """
 
     __slots__ = ("fn", "saved", "parents", "shapes", "dtypes", "seq", "needs_input_grad",
@@ -66,11 +89,17 @@ class Node:
         self.needs_input_grad = ()
 
     def save(self, *arrays: Any) -> None:
-        """Keep ``arrays`` for backward (the engine frees them afterwards)."""
+        """Keep ``arrays`` for backward, as ``self.saved`` (the engine frees them afterwards).
+
+        Save only what backward reads (``None`` is allowed as a placeholder):
+        an in-place change of a saved tensor is detected through its
+        version counter and makes backward raise an error.
+        """
         self.saved = arrays
 
     @property
     def name(self) -> str:
+        """The name of the op (``"Mul"``), i.e. ``fn.__name__``."""
         return self.fn.__name__
 
     def __repr__(self) -> str:
@@ -78,7 +107,54 @@ class Node:
 
 
 class Function:
-    """Base class of every differentiable operation.  Subclasses define ``forward`` and ``backward``."""
+    """Base class of every differentiable operation.  Subclasses define ``forward`` and ``backward``.
+
+    An op is a subclass with two static methods, never instantiated:
+
+    ``forward(ctx, *args)``
+        Receives raw backend arrays (and any non-tensor arguments as they
+        are) and returns the output array :math:`y = f(x_1, \\ldots, x_n)`.
+        It may call ``ctx.save(*arrays)`` to keep what backward needs, and
+        set attributes on ``ctx`` (an axis, a shape).
+    ``backward(ctx, grad)``
+        Receives :math:`g = \\partial L/\\partial y` (an array of ``y``'s shape)
+        and returns one entry per positional argument of ``forward``: the
+        vector-Jacobian product
+
+        .. math:: \\frac{\\partial L}{\\partial x_k} = \\sum_i g_i \\frac{\\partial y_i}{\\partial x_k},
+
+        or ``None`` for an argument that is not a tensor or needs no
+        gradient (see ``ctx.needs_input_grad``). A gradient may have the
+        broadcast shape: the engine sums it down to the input's shape.
+
+    Call an op with ``MyOp.apply(*args)``: tensors are unwrapped to arrays,
+    dtypes promoted (``promote``, ``floating``), ``forward`` run, and, when
+    grad mode is on and an input requires grad, a :class:`Node` recorded as
+    the result's ``grad_fn``.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> from lucid.autograd import Function
+    >>> class Cube(Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save(x)
+    ...         return x ** 3
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved
+    ...         return (3 * x ** 2 * grad,)
+    >>> x = lucid.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = Cube.apply(x)
+    >>> y
+    Tensor([1., 8.], grad_fn=<CubeBackward>)
+    >>> y.sum().backward()
+    >>> x.grad
+    array([ 3., 12.], dtype=float32)
+    >>> lucid.autograd.gradcheck(Cube.apply, [x])
+    True
+    """
 
     #: True for ops whose output may share memory with their first input
     #: (reshape, transpose, slicing); the output then shares the input's
@@ -98,15 +174,39 @@ class Function:
 
     @staticmethod
     def forward(ctx: Node, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
+        """Compute the output array from the input arrays; save what backward needs on ``ctx``."""
         raise NotImplementedError
 
     @staticmethod
     def backward(ctx: Node, grad: Any) -> tuple:  # pragma: no cover - abstract
+        """Given ``grad`` = dL/dy, return dL/dx for each positional input of forward (``None`` where not needed)."""
         raise NotImplementedError
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any):
-        """Run the op on tensors (and constants) and, if needed, record it in the graph."""
+        """Run the op on tensors (and constants) and, if needed, record it in the graph.
+
+        Parameters
+        ----------
+        *args : Tensor or any
+            The positional inputs of ``forward``; tensors are passed to it as
+            their arrays, other values unchanged. All tensors must be on one device.
+        **kwargs
+            Passed to ``forward`` unchanged (never differentiated).
+
+        Returns
+        -------
+        Tensor
+            The output; its ``grad_fn`` is the new :class:`Node` when grad mode
+            is on and an input tensor requires grad, else ``None``.
+
+        Raises
+        ------
+        RuntimeError
+            If the tensors are on different devices (the error names both).
+        ValueError
+            If the shapes do not broadcast.
+        """
         arrays = []
         needs_grad = False
         array_type = None

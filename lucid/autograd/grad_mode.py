@@ -56,7 +56,16 @@ class no_grad(_SetGradMode):
     """Turn off graph recording: results of operations do not require grad.
 
     Use it for evaluation and for parameter updates.  Works as a context
-    manager and as a decorator.
+    manager and as a decorator (``@lucid.no_grad()``, with parentheses).
+
+    Notes
+    -----
+    Inside the block, :meth:`Function.apply` runs only ``forward``: no
+    :class:`Node` is made and nothing is saved, so memory is that of the
+    values alone. Grad mode is one global flag (not per thread); the
+    previous mode is restored on exit, also after an exception.
+    In-place updates of leaves that require grad (``w -= lr * w.grad``) are
+    allowed only here.
 
     Examples
     --------
@@ -78,6 +87,9 @@ class no_grad(_SetGradMode):
 
 class enable_grad(_SetGradMode):
     """Turn graph recording back on, for example inside a ``no_grad`` block.
+
+    A context manager and a decorator, like :class:`no_grad`; the previous
+    mode is restored on exit.
 
     Examples
     --------

@@ -33,9 +33,15 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
         Takes the tensors in ``inputs`` and returns a Tensor (or a tuple of Tensors).
     inputs : sequence of Tensor
         The arguments; those with ``requires_grad=True`` are checked.
-    eps, atol, rtol : float
-        Step of the differences, and the tolerance :math:`|a - n| \\le atol + rtol |n|`.
-    seed : int
+    eps : float, default 1e-6
+        Step :math:`\\varepsilon` of the central differences (their error is
+        :math:`O(\\varepsilon^2)`; rounding error grows as :math:`\\varepsilon` shrinks).
+    atol : float, default 1e-5
+        Absolute tolerance.
+    rtol : float, default 1e-3
+        Relative tolerance: an element passes when
+        :math:`|a - n| \\le \\text{atol} + \\text{rtol}\\,|n|` (analytic :math:`a`, numeric :math:`n`).
+    seed : int, default 0
         Seed of the random upstream gradient.
 
     Returns
@@ -47,6 +53,14 @@ def gradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1
     ------
     GradcheckError
         Naming the input, the worst element, and its analytic and numeric values.
+
+    Notes
+    -----
+    The check costs two forward passes per input element, so use small
+    inputs. Non-differentiable points (``relu`` at 0, ties in ``max``) can
+    fail legitimately: keep inputs away from them. Unlike
+    ``torch.autograd.gradcheck``, inputs need not be float64: they are
+    copied to float64 here.
 
     Examples
     --------

@@ -27,6 +27,8 @@ def default_collate(samples: list) -> Any:
     >>> x.shape, y
     ((2, 2), Tensor([0, 1]))
     """
+    if len(samples) == 0:
+        raise ValueError("default_collate: got an empty list of samples; expected at least one sample")
     first = samples[0]
     if isinstance(first, Tensor):
         return stack(samples, axis=0)
@@ -84,6 +86,9 @@ class DataLoader:
                  generator: int | np.random.Generator | None = None, collate_fn: Callable | None = None):
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+        if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+            raise TypeError(f"DataLoader: dataset must support len() and indexing (__len__ and __getitem__), "
+                            f"got {type(dataset).__name__}; wrap tensors in lucid.data.TensorDataset")
         if generator is not None and not isinstance(generator, (int, np.integer, np.random.Generator)):
             raise TypeError(f"DataLoader: generator must be an int seed, a numpy.random.Generator or None, "
                             f"got {type(generator).__name__}")

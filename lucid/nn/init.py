@@ -29,10 +29,14 @@ __all__ = [
 ]
 
 
-def _fill(tensor: Tensor, host: np.ndarray, name: str) -> Tensor:
-    """Store host values in ``tensor`` (its dtype, its device); the old array is not modified."""
+def _need_tensor(tensor: Any, name: str) -> None:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"nn.init.{name}: expected a Tensor or nn.Parameter, got {type(tensor).__name__}")
+
+
+def _fill(tensor: Tensor, host: np.ndarray, name: str) -> Tensor:
+    """Store host values in ``tensor`` (its dtype, its device); the old array is not modified."""
+    _need_tensor(tensor, name)
     host = np.asarray(host, dtype=tensor.dtype)
     tensor.data = backend.to_device(np.broadcast_to(host, tensor.shape).copy(), tensor.device)
     return tensor
@@ -107,6 +111,7 @@ def calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     >>> init.calculate_fan_in_and_fan_out(lucid.zeros((8, 3, 5, 5)))
     (75, 200)
     """
+    _need_tensor(tensor, "calculate_fan_in_and_fan_out")
     if tensor.ndim < 2:
         raise ValueError(
             f"fan in and fan out need a tensor with at least 2 dimensions, got shape {tensor.shape}"
@@ -128,7 +133,21 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    """Fill with samples of :math:`\\mathcal{U}(a, b)`.
+    """Fill with samples of :math:`\\mathcal{U}(a, b)`, in place.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        The tensor to fill (its shape, dtype and device are kept).
+    a : float, default 0.0
+        Lower bound.
+    b : float, default 1.0
+        Upper bound (:math:`a \\le b`).
+
+    Returns
+    -------
+    Tensor
+        ``tensor`` itself.
 
     Examples
     --------
@@ -138,11 +157,26 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     >>> bool((w.abs() <= 0.1).all())
     True
     """
+    _need_tensor(tensor, "uniform_")
     return _fill(tensor, random.generator().uniform(a, b, tensor.shape), "uniform_")
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    """Fill with samples of :math:`\\mathcal{N}(\\text{mean}, \\text{std}^2)`.
+    """Fill with samples of :math:`\\mathcal{N}(\\text{mean}, \\text{std}^2)`, in place.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        The tensor to fill.
+    mean : float, default 0.0
+        The mean.
+    std : float, default 1.0
+        The standard deviation (non-negative).
+
+    Returns
+    -------
+    Tensor
+        ``tensor`` itself.
 
     Examples
     --------
@@ -151,11 +185,24 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     >>> init.normal_(lucid.empty((2, 2)), std=0.02).shape
     (2, 2)
     """
+    _need_tensor(tensor, "normal_")
     return _fill(tensor, random.generator().normal(mean, std, tensor.shape), "normal_")
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
-    """Fill with the value ``val``.
+    """Fill with the value ``val``, in place.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        The tensor to fill.
+    val : float
+        The value.
+
+    Returns
+    -------
+    Tensor
+        ``tensor`` itself.
 
     Examples
     --------
@@ -164,6 +211,7 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
     >>> init.constant_(lucid.empty((2,)), 0.5)
     Tensor([0.5, 0.5])
     """
+    _need_tensor(tensor, "constant_")
     return _fill(tensor, np.full(tensor.shape, val), "constant_")
 
 

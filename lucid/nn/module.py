@@ -637,7 +637,11 @@ class Module:
         True
         """
         if not isinstance(state_dict, dict):
-            raise TypeError(f"load_state_dict: expected a dict of name -> array, got {type(state_dict).__name__}")
+            hint = {"Module": "; pass other.state_dict(), not the module itself",
+                    "str": "; read the file first: model.load_state_dict(lucid.load(path))"}
+            kind = "Module" if isinstance(state_dict, Module) else type(state_dict).__name__
+            raise TypeError(f"load_state_dict: expected a dict of name -> array, got {type(state_dict).__name__}"
+                            + hint.get(kind, ""))
         targets = self._state_targets()
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]

@@ -31,7 +31,10 @@ def tensor_arg(x: Any, name: str = "input") -> Tensor:
         return x
     if x is None or isinstance(x, str):
         raise TypeError(f"{name} must be a Tensor, got {type(x).__name__}")
-    return Tensor(x)
+    try:
+        return Tensor(x)
+    except (TypeError, ValueError) as exc:  # name the argument: "target: Tensor data must be numeric, ..."
+        raise type(exc)(f"{name}: {exc}") from None
 
 
 def normalize_axis(axis: Any, ndim: int, name: str = "axis") -> tuple[int, ...]:

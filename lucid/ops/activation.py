@@ -46,8 +46,7 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved
-        xp = backend.xp_of(y)
-        return (xp.where(y > 0, grad, 0),)
+        return (backend.where_zero(y > 0, grad),)  # branch-free on NumPy (see where_zero)
 
 
 class LeakyReLU(Function):
@@ -163,60 +162,166 @@ class LogSoftmax(Function):
 
 
 def sigmoid(x) -> Tensor:
-    """Logistic sigmoid, numerically stable.
+    """Logistic sigmoid, elementwise and numerically stable.
 
-    .. math:: y = \\frac{1}{1 + e^{-x}}, \\qquad \\frac{\\partial L}{\\partial x} = g\\, y\\,(1 - y)
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input, any shape.
 
-    Computed as :math:`e^{-\\operatorname{logaddexp}(0, -x)}`: no overflow, and
-    exactly 0 and 1 at :math:`\\mp 10^4` in float32.
+    Returns
+    -------
+    Tensor
+        Same shape as ``x``, values in :math:`[0, 1]`.
+
+    Notes
+    -----
+    Forward and backward (:math:`g = \\partial L/\\partial y`):
+
+    .. math:: y = \\sigma(x) = \\frac{1}{1 + e^{-x}}, \\qquad
+              \\frac{\\partial L}{\\partial x} = g\\, y\\,(1 - y)
+
+    since :math:`\\sigma'(x) = e^{-x}/(1 + e^{-x})^2 = \\sigma(x)(1 - \\sigma(x))`.
+    The output is saved, not the input.
+
+    Computed as :math:`e^{-\\operatorname{logaddexp}(0, -x)}`: no overflow warning for
+    large :math:`|x|`, and exactly 0 and 1 at :math:`\\mp 10^4` in float32.
 
     Examples
     --------
     >>> import lucid
     >>> lucid.sigmoid(lucid.tensor([-1e4, 0.0, 1e4]))
     Tensor([0. , 0.5, 1. ])
+    >>> x = lucid.tensor([0.0], requires_grad=True)
+    >>> lucid.sigmoid(x).sum().backward()
+    >>> x.grad
+    array([0.25], dtype=float32)
     """
     return Sigmoid.apply(tensor_arg(x, "x"))
 
 
 def relu(x) -> Tensor:
-    """Rectified linear unit :math:`y = \\max(x, 0)`; :math:`\\partial L/\\partial x = g\\,[x > 0]`.
+    """Rectified linear unit, elementwise: :math:`\\max(x, 0)`.
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input, any shape.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as ``x``.
+
+    Notes
+    -----
+    .. math:: y = \\max(x, 0), \\qquad \\frac{\\partial L}{\\partial x} = g\\,[x > 0]
+
+    where :math:`[\\cdot]` is 1 when true and 0 otherwise. The derivative at
+    :math:`x = 0` is taken as 0, as in PyTorch. The output is saved (its sign
+    is the input's).
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.relu(lucid.tensor([-1.0, 0.0, 2.0]))
-    Tensor([0., 0., 2.])
+    >>> x = lucid.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> y = lucid.relu(x)
+    >>> y
+    Tensor([0., 0., 2.], grad_fn=<ReLUBackward>)
+    >>> y.sum().backward()
+    >>> x.grad
+    array([0., 0., 1.], dtype=float32)
     """
     return ReLU.apply(tensor_arg(x, "x"))
 
 
 def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
-    """:math:`y = x` for :math:`x > 0`, else :math:`a x`; gradient :math:`g` or :math:`a g`.
+    """Leaky ReLU, elementwise: :math:`x` for :math:`x > 0`, else :math:`a x`.
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input, any shape.
+    negative_slope : float, default 0.01
+        The slope :math:`a` for negative inputs (any real; usually small and positive).
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``x``.
+
+    Notes
+    -----
+    .. math:: y = \\begin{cases} x & x > 0 \\\\ a x & x \\le 0 \\end{cases}, \\qquad
+              \\frac{\\partial L}{\\partial x} = \\begin{cases} g & x > 0 \\\\ a\\,g & x \\le 0 \\end{cases}
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.leaky_relu(lucid.tensor([-2.0, 3.0]), 0.1)
-    Tensor([-0.2,  3. ])
+    >>> x = lucid.tensor([-2.0, 3.0], requires_grad=True)
+    >>> y = lucid.leaky_relu(x, 0.1)
+    >>> y
+    Tensor([-0.2,  3. ], grad_fn=<LeakyReLUBackward>)
+    >>> y.sum().backward()
+    >>> x.grad
+    array([0.1, 1. ], dtype=float32)
     """
     negative_slope = float(negative_slope)
     return LeakyReLU.apply(tensor_arg(x, "x"), negative_slope)
 
 
 def gelu(x, approximate: str = "none") -> Tensor:
-    """Gaussian error linear unit :math:`y = x\\,\\Phi(x)`.
+    """Gaussian error linear unit :math:`x\\,\\Phi(x)`, elementwise.
 
-    .. math:: \\Phi(x) = \\tfrac12\\bigl(1 + \\operatorname{erf}(x/\\sqrt2)\\bigr), \\qquad
-              \\frac{\\partial L}{\\partial x} = g\\,\\bigl(\\Phi(x) + x\\,\\varphi(x)\\bigr)
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input, any shape.
+    approximate : {"none", "tanh"}, default "none"
+        ``"none"`` uses the exact :math:`\\Phi` (with ``erf``); ``"tanh"`` the
+        tanh approximation of Hendrycks and Gimpel [1]_.
 
-    ``approximate="tanh"`` uses :math:`\\tfrac12 x (1 + \\tanh(\\sqrt{2/\\pi}(x + 0.044715 x^3)))`.
+    Returns
+    -------
+    Tensor
+        Same shape as ``x``.
+
+    Raises
+    ------
+    ValueError
+        If ``approximate`` is not ``"none"`` or ``"tanh"``.
+
+    Notes
+    -----
+    Exact form, with :math:`\\Phi` and :math:`\\varphi` the standard normal CDF and density:
+
+    .. math:: y = x\\,\\Phi(x), \\quad \\Phi(x) = \\tfrac12\\bigl(1 + \\operatorname{erf}(x/\\sqrt2)\\bigr), \\qquad
+              \\frac{\\partial L}{\\partial x} = g\\,\\bigl(\\Phi(x) + x\\,\\varphi(x)\\bigr),
+              \\quad \\varphi(x) = \\frac{e^{-x^2/2}}{\\sqrt{2\\pi}}
+
+    Tanh form, with :math:`k = \\sqrt{2/\\pi}` and :math:`t = \\tanh\\bigl(k(x + 0.044715\\,x^3)\\bigr)`:
+
+    .. math:: y = \\tfrac12 x (1 + t), \\qquad
+              \\frac{\\partial L}{\\partial x} = g\\,\\Bigl(\\tfrac12 (1 + t) + \\tfrac12 x (1 - t^2)\\, k\\,(1 + 3 \\cdot 0.044715\\,x^2)\\Bigr)
+
+    ``erf`` comes from SciPy or CuPy when installed, else from
+    :mod:`lucid.ops.special` (accurate to about 1e-15).
+
+    References
+    ----------
+    .. [1] D. Hendrycks and K. Gimpel, "Gaussian Error Linear Units (GELUs)",
+       arXiv:1606.08415, 2016.
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.gelu(lucid.tensor([0.0, 1.0]))
-    Tensor([0.      , 0.841345])
+    >>> x = lucid.tensor([0.0, 1.0], requires_grad=True)
+    >>> y = lucid.gelu(x)
+    >>> y
+    Tensor([0.      , 0.841345], grad_fn=<GELUBackward>)
+    >>> y.sum().backward()
+    >>> x.grad
+    array([0.5     , 1.083316], dtype=float32)
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
@@ -224,30 +329,82 @@ def gelu(x, approximate: str = "none") -> Tensor:
 
 
 def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """:math:`y = \\frac1\\beta \\ln(1 + e^{\\beta x})` (linear where :math:`\\beta x` > threshold).
+    """Softplus :math:`\\frac{1}{\\beta}\\ln(1 + e^{\\beta x})`, a smooth ReLU, elementwise.
 
-    Backward: :math:`\\partial L/\\partial x = g\\,\\sigma(\\beta x)`.
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input, any shape.
+    beta : float, default 1.0
+        Sharpness :math:`\\beta > 0`; larger is closer to ReLU.
+    threshold : float, default 20.0
+        Where :math:`\\beta x` exceeds it the output is :math:`x` itself (as in PyTorch).
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``x``, values :math:`> 0` (up to rounding).
+
+    Notes
+    -----
+    .. math:: y = \\begin{cases} \\frac{1}{\\beta}\\ln\\bigl(1 + e^{\\beta x}\\bigr) & \\beta x \\le \\text{threshold} \\\\
+                                x & \\beta x > \\text{threshold} \\end{cases}, \\qquad
+              \\frac{\\partial L}{\\partial x} = g\\,\\sigma(\\beta x) \\;\\; (\\text{or } g)
+
+    Computed with ``logaddexp(0, beta * x)``, so there is no overflow.
 
     Examples
     --------
     >>> import lucid
     >>> lucid.softplus(lucid.tensor([0.0, 1e4]))
     Tensor([6.931472e-01, 1.000000e+04])
+    >>> x = lucid.tensor([0.0], requires_grad=True)
+    >>> lucid.softplus(x).sum().backward()
+    >>> x.grad
+    array([0.5], dtype=float32)
     """
     beta, threshold = float(beta), float(threshold)
     return Softplus.apply(tensor_arg(x, "x"), beta, threshold)
 
 
 def softmax(x, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    """Softmax along ``axis``: :math:`y_i = e^{x_i} / \\sum_j e^{x_j}` (shifted by the max, so stable).
+    """Softmax along ``axis``: exponentials normalised to sum to 1.
 
-    Backward: :math:`\\partial L/\\partial x_i = y_i\\,(g_i - \\sum_j g_j y_j)`.
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input, at least 1-D.
+    axis : int, default -1
+        The axis that sums to 1, in :math:`[-x.ndim, x.ndim)`.
+    dim : int, optional
+        PyTorch's name for ``axis`` (keyword only).
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``x``; every slice along ``axis`` is a probability vector.
+
+    Notes
+    -----
+    For each slice :math:`x \\in \\mathbb{R}^n` along ``axis``:
+
+    .. math:: y_i = \\frac{e^{x_i - m}}{\\sum_j e^{x_j - m}}, \\quad m = \\max_j x_j
+
+    (the shift by :math:`m` changes nothing mathematically and prevents overflow).
+    The Jacobian is :math:`\\partial y_i/\\partial x_k = y_i(\\delta_{ik} - y_k)`, so
+
+    .. math:: \\frac{\\partial L}{\\partial x_k} = \\sum_i g_i\\, y_i(\\delta_{ik} - y_k)
+              = y_k\\Bigl(g_k - \\sum_i g_i y_i\\Bigr).
+
+    For a log of the result use :func:`log_softmax`, which is more accurate.
 
     Examples
     --------
     >>> import lucid
     >>> lucid.softmax(lucid.tensor([1.0, 1.0]), axis=0)
     Tensor([0.5, 0.5])
+    >>> lucid.softmax(lucid.tensor([[0.0, 1000.0]]), dim=1)
+    Tensor([[0., 1.]])
     """
     x = tensor_arg(x, "x")
     axis = one_axis(alias(axis, -1, dim, "dim", "axis"), x.ndim)
@@ -255,13 +412,40 @@ def softmax(x, axis: int = -1, *, dim: int | None = None) -> Tensor:
 
 
 def log_softmax(x, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    """:math:`y_i = x_i - \\log\\sum_j e^{x_j}`, stable; backward :math:`g_i - e^{y_i} \\sum_j g_j`.
+    """Logarithm of the softmax along ``axis``, computed stably.
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input, at least 1-D.
+    axis : int, default -1
+        The reduced axis, in :math:`[-x.ndim, x.ndim)`.
+    dim : int, optional
+        PyTorch's name for ``axis`` (keyword only).
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``x``, values :math:`\\le 0`.
+
+    Notes
+    -----
+    .. math:: y_i = x_i - m - \\ln\\sum_j e^{x_j - m}, \\quad m = \\max_j x_j
+
+    Since :math:`\\partial y_i/\\partial x_k = \\delta_{ik} - \\operatorname{softmax}(x)_k`
+    and :math:`\\operatorname{softmax}(x)_k = e^{y_k}`,
+
+    .. math:: \\frac{\\partial L}{\\partial x_k} = g_k - e^{y_k}\\sum_i g_i .
+
+    Unlike ``log(softmax(x))``, it stays finite when a probability underflows to 0.
 
     Examples
     --------
     >>> import lucid
     >>> lucid.log_softmax(lucid.tensor([0.0, 0.0]), axis=0)
     Tensor([-0.693147, -0.693147])
+    >>> lucid.log_softmax(lucid.tensor([0.0, 1000.0]))
+    Tensor([-1000.,     0.])
     """
     x = tensor_arg(x, "x")
     axis = one_axis(alias(axis, -1, dim, "dim", "axis"), x.ndim)

@@ -95,17 +95,43 @@ def _dev(x):
 
 
 def maximum(a, b) -> Tensor:
-    """Elementwise maximum of ``a`` and ``b`` (broadcast).
+    """Elementwise maximum of ``a`` and ``b``, with broadcasting.
 
-    .. math:: y = \\max(a, b), \\qquad \\frac{\\partial L}{\\partial a} = g\\,\\bigl([a > b] + \\tfrac12 [a = b]\\bigr)
+    Parameters
+    ----------
+    a, b : Tensor, array or number
+        Operands whose shapes broadcast; at least one must be a Tensor.
 
-    and symmetrically for ``b``: ties split the gradient in half, as in PyTorch.
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape and the promoted dtype.
+
+    Raises
+    ------
+    TypeError
+        If neither argument is a Tensor.
+
+    Notes
+    -----
+    .. math:: y = \\max(a, b), \\qquad
+              \\frac{\\partial L}{\\partial a} = g\\,\\bigl([a > b] + \\tfrac12 [a = b]\\bigr), \\qquad
+              \\frac{\\partial L}{\\partial b} = g\\,\\bigl([a < b] + \\tfrac12 [a = b]\\bigr)
+
+    At a tie the gradient is split in half between the two inputs, as in
+    PyTorch. This is the elementwise maximum of two tensors; the maximum
+    *over an axis* is :func:`max`.
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.maximum(lucid.tensor([1.0, 4.0]), lucid.tensor([3.0, 2.0]))
-    Tensor([3., 4.])
+    >>> a = lucid.tensor([1.0, 4.0, 2.0], requires_grad=True)
+    >>> y = lucid.maximum(a, lucid.tensor([3.0, 2.0, 2.0]))
+    >>> y
+    Tensor([3., 4., 2.], grad_fn=<MaximumBackward>)
+    >>> y.sum().backward()
+    >>> a.grad
+    array([0. , 1. , 0.5], dtype=float32)
     """
     a, b = operand(a, "a"), operand(b, "b")
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
@@ -114,13 +140,41 @@ def maximum(a, b) -> Tensor:
 
 
 def minimum(a, b) -> Tensor:
-    """Elementwise minimum; ties split the gradient in half (see :func:`maximum`).
+    """Elementwise minimum of ``a`` and ``b``, with broadcasting.
+
+    Parameters
+    ----------
+    a, b : Tensor, array or number
+        Operands whose shapes broadcast; at least one must be a Tensor.
+
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape and the promoted dtype.
+
+    Raises
+    ------
+    TypeError
+        If neither argument is a Tensor.
+
+    Notes
+    -----
+    .. math:: y = \\min(a, b), \\qquad
+              \\frac{\\partial L}{\\partial a} = g\\,\\bigl([a < b] + \\tfrac12 [a = b]\\bigr), \\qquad
+              \\frac{\\partial L}{\\partial b} = g\\,\\bigl([a > b] + \\tfrac12 [a = b]\\bigr)
+
+    Ties split the gradient in half (see :func:`maximum`).
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.minimum(lucid.tensor([1.0, 4.0]), 2.0)
-    Tensor([1., 2.])
+    >>> a = lucid.tensor([1.0, 4.0], requires_grad=True)
+    >>> y = lucid.minimum(a, 2.0)
+    >>> y
+    Tensor([1., 2.], grad_fn=<MinimumBackward>)
+    >>> y.sum().backward()
+    >>> a.grad
+    array([1., 0.], dtype=float32)
     """
     a, b = operand(a, "a"), operand(b, "b")
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
@@ -129,16 +183,47 @@ def minimum(a, b) -> Tensor:
 
 
 def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - NumPy's and PyTorch's names
-    """Limit values to ``[min, max]`` (either may be None).
+    """Limit values to the interval ``[min, max]`` (also ``lucid.clamp``).
 
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    min : float or int, optional
+        Lower bound; ``None`` for none.
+    max : float or int, optional
+        Upper bound; ``None`` for none. At least one bound must be given.
+        Bounds are numbers; for tensor bounds use :func:`maximum` and :func:`minimum`.
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``x`` (an int tensor with float bounds becomes float, as in NumPy).
+
+    Raises
+    ------
+    ValueError
+        If both bounds are ``None``.
+    TypeError
+        If a bound is not a number.
+
+    Notes
+    -----
     .. math:: y = \\min(\\max(x, \\text{min}), \\text{max}), \\qquad
               \\frac{\\partial L}{\\partial x} = g\\,[\\text{min} \\le x \\le \\text{max}]
+
+    At a bound (:math:`x = \\text{min}` or :math:`x = \\text{max}`) the gradient passes, as in PyTorch.
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.clip(lucid.tensor([-2.0, 0.5, 3.0]), -1.0, 1.0)
-    Tensor([-1. ,  0.5,  1. ])
+    >>> x = lucid.tensor([-2.0, 0.5, 3.0], requires_grad=True)
+    >>> y = lucid.clip(x, -1.0, 1.0)
+    >>> y
+    Tensor([-1. ,  0.5,  1. ], grad_fn=<ClipBackward>)
+    >>> y.sum().backward()
+    >>> x.grad
+    array([0., 1., 0.], dtype=float32)
     """
     x = tensor_arg(x, "x")
     if min is None and max is None:
@@ -151,16 +236,50 @@ def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - NumPy's and PyTorch's
 
 
 def where(condition, a, b) -> Tensor:
-    """Pick ``a`` where ``condition`` is true, else ``b`` (all three broadcast).
+    """Choose elementwise: ``a`` where ``condition`` is true, else ``b``.
 
-    .. math:: \\frac{\\partial L}{\\partial a} = g\\,[c], \\qquad \\frac{\\partial L}{\\partial b} = g\\,[\\lnot c]
+    Parameters
+    ----------
+    condition : Tensor or array of bool
+        The mask (for example ``x > 0``).
+    a, b : Tensor, array or number
+        The values; ``condition``, ``a`` and ``b`` broadcast together.
+
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape and the promoted dtype of ``a`` and ``b``.
+
+    Raises
+    ------
+    TypeError
+        If ``condition`` is not boolean.
+
+    Notes
+    -----
+    With :math:`c` the condition:
+
+    .. math:: y = \\begin{cases} a & c \\\\ b & \\lnot c \\end{cases}, \\qquad
+              \\frac{\\partial L}{\\partial a} = g\\,[c], \\qquad
+              \\frac{\\partial L}{\\partial b} = g\\,[\\lnot c]
+
+    (each summed over broadcast axes); ``condition`` gets no gradient.
+    Beware: a ``nan`` or ``inf`` in the branch *not* taken does not show in
+    :math:`y`, but it can in the gradient: in ``where(x > 0, log(x), 0.0)``
+    the backward of :func:`log` computes :math:`0 / x`, which is ``nan`` at
+    :math:`x = 0`. Make the unused branch safe instead, e.g.
+    ``log(where(x > 0, x, 1.0))``.
 
     Examples
     --------
     >>> import lucid
-    >>> x = lucid.tensor([-1.0, 2.0])
-    >>> lucid.where(x > 0, x, 0.0)
-    Tensor([0., 2.])
+    >>> x = lucid.tensor([-1.0, 2.0], requires_grad=True)
+    >>> y = lucid.where(x > 0, x, 0.0)
+    >>> y
+    Tensor([0., 2.], grad_fn=<WhereBackward>)
+    >>> y.sum().backward()
+    >>> x.grad
+    array([0., 1.], dtype=float32)
     """
     condition = tensor_arg(condition, "condition")
     if condition.dtype.kind != "b":
@@ -182,37 +301,180 @@ def _compare(name: str, a, b) -> Tensor:
 
 
 def eq(a, b) -> Tensor:
-    """Elementwise ``a == b`` as a boolean tensor (no gradient).
+    """Elementwise ``a == b`` as a boolean tensor (also the ``==`` operator).
+
+    Parameters
+    ----------
+    a, b : Tensor, array or number
+        Operands whose shapes broadcast.
+
+    Returns
+    -------
+    Tensor
+        Boolean, of the broadcast shape. Not differentiable: the result has
+        no ``grad_fn`` (a step function's derivative is 0 almost everywhere).
+
+    Notes
+    -----
+    Unlike Python objects, ``==`` on tensors compares elementwise (as in NumPy
+    and PyTorch); use ``bool((a == b).all())`` for one answer.
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.tensor([1.0, 2.0]) == 2.0
-    Tensor([False,  True])
+    >>> lucid.eq(lucid.tensor([1.0, 2.0, 3.0]), 2.0)
+    Tensor([False,  True, False])
+    >>> lucid.tensor([1.0, 2.0, 3.0]) == 2.0
+    Tensor([False,  True, False])
     """
     return _compare("equal", a, b)
 
 
 def ne(a, b) -> Tensor:
-    """Elementwise ``a != b`` (boolean, no gradient)."""
+    """Elementwise ``a != b`` as a boolean tensor (also the ``!=`` operator).
+
+    Parameters
+    ----------
+    a, b : Tensor, array or number
+        Operands whose shapes broadcast.
+
+    Returns
+    -------
+    Tensor
+        Boolean, of the broadcast shape. Not differentiable: the result has
+        no ``grad_fn`` (a step function's derivative is 0 almost everywhere).
+
+    Notes
+    -----
+    Unlike Python objects, ``==`` on tensors compares elementwise (as in NumPy
+    and PyTorch); use ``bool((a == b).all())`` for one answer.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> lucid.ne(lucid.tensor([1.0, 2.0, 3.0]), 2.0)
+    Tensor([ True, False,  True])
+    >>> lucid.tensor([1.0, 2.0, 3.0]) != 2.0
+    Tensor([ True, False,  True])
+    """
     return _compare("not_equal", a, b)
 
 
 def lt(a, b) -> Tensor:
-    """Elementwise ``a < b`` (boolean, no gradient)."""
+    """Elementwise ``a < b`` as a boolean tensor (also the ``<`` operator).
+
+    Parameters
+    ----------
+    a, b : Tensor, array or number
+        Operands whose shapes broadcast.
+
+    Returns
+    -------
+    Tensor
+        Boolean, of the broadcast shape. Not differentiable: the result has
+        no ``grad_fn`` (a step function's derivative is 0 almost everywhere).
+
+    Notes
+    -----
+    Unlike Python objects, ``==`` on tensors compares elementwise (as in NumPy
+    and PyTorch); use ``bool((a == b).all())`` for one answer.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> lucid.lt(lucid.tensor([1.0, 2.0, 3.0]), 2.0)
+    Tensor([ True, False, False])
+    >>> lucid.tensor([1.0, 2.0, 3.0]) < 2.0
+    Tensor([ True, False, False])
+    """
     return _compare("less", a, b)
 
 
 def le(a, b) -> Tensor:
-    """Elementwise ``a <= b`` (boolean, no gradient)."""
+    """Elementwise ``a <= b`` as a boolean tensor (also the ``<=`` operator).
+
+    Parameters
+    ----------
+    a, b : Tensor, array or number
+        Operands whose shapes broadcast.
+
+    Returns
+    -------
+    Tensor
+        Boolean, of the broadcast shape. Not differentiable: the result has
+        no ``grad_fn`` (a step function's derivative is 0 almost everywhere).
+
+    Notes
+    -----
+    Unlike Python objects, ``==`` on tensors compares elementwise (as in NumPy
+    and PyTorch); use ``bool((a == b).all())`` for one answer.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> lucid.le(lucid.tensor([1.0, 2.0, 3.0]), 2.0)
+    Tensor([ True,  True, False])
+    >>> lucid.tensor([1.0, 2.0, 3.0]) <= 2.0
+    Tensor([ True,  True, False])
+    """
     return _compare("less_equal", a, b)
 
 
 def gt(a, b) -> Tensor:
-    """Elementwise ``a > b`` (boolean, no gradient)."""
+    """Elementwise ``a > b`` as a boolean tensor (also the ``>`` operator).
+
+    Parameters
+    ----------
+    a, b : Tensor, array or number
+        Operands whose shapes broadcast.
+
+    Returns
+    -------
+    Tensor
+        Boolean, of the broadcast shape. Not differentiable: the result has
+        no ``grad_fn`` (a step function's derivative is 0 almost everywhere).
+
+    Notes
+    -----
+    Unlike Python objects, ``==`` on tensors compares elementwise (as in NumPy
+    and PyTorch); use ``bool((a == b).all())`` for one answer.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> lucid.gt(lucid.tensor([1.0, 2.0, 3.0]), 2.0)
+    Tensor([False, False,  True])
+    >>> lucid.tensor([1.0, 2.0, 3.0]) > 2.0
+    Tensor([False, False,  True])
+    """
     return _compare("greater", a, b)
 
 
 def ge(a, b) -> Tensor:
-    """Elementwise ``a >= b`` (boolean, no gradient)."""
+    """Elementwise ``a >= b`` as a boolean tensor (also the ``>=`` operator).
+
+    Parameters
+    ----------
+    a, b : Tensor, array or number
+        Operands whose shapes broadcast.
+
+    Returns
+    -------
+    Tensor
+        Boolean, of the broadcast shape. Not differentiable: the result has
+        no ``grad_fn`` (a step function's derivative is 0 almost everywhere).
+
+    Notes
+    -----
+    Unlike Python objects, ``==`` on tensors compares elementwise (as in NumPy
+    and PyTorch); use ``bool((a == b).all())`` for one answer.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> lucid.ge(lucid.tensor([1.0, 2.0, 3.0]), 2.0)
+    Tensor([False,  True,  True])
+    >>> lucid.tensor([1.0, 2.0, 3.0]) >= 2.0
+    Tensor([False,  True,  True])
+    """
     return _compare("greater_equal", a, b)

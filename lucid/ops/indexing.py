@@ -144,16 +144,46 @@ class SetItem(Function):
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
-    """``x[index]`` with NumPy's indexing rules; differentiable.
+    """``x[index]`` with NumPy's indexing rules; differentiable (``Tensor.__getitem__``).
 
-    Backward: :math:`\\partial L/\\partial x` is zero except at the selected
-    places, which receive :math:`g`; an element selected several times
-    (``x[[0, 0]]``) receives the sum.
+    Parameters
+    ----------
+    x : Tensor
+        The tensor to read.
+    index : int, slice, None, Ellipsis, integer array/list/Tensor, boolean mask, or a tuple of these
+        As in NumPy: ints and slices give views; integer arrays and masks copy.
+
+    Returns
+    -------
+    Tensor
+        The selected elements.
+
+    Raises
+    ------
+    IndexError
+        For an index of another type, or an array index that is not integer or boolean.
+    RuntimeError
+        If an index tensor is on another device than ``x``.
+
+    Notes
+    -----
+    Forward: :math:`y_k = x_{\\iota(k)}`, where :math:`\\iota` maps each output
+    position to the input position it reads. Backward: the gradient is
+    scattered back into zeros of ``x``'s shape, and a position read several
+    times receives the sum:
+
+    .. math:: \\frac{\\partial L}{\\partial x_j} = \\sum_{k \\,:\\, \\iota(k) = j} g_k
+
+    For repeated integer indices this is a scatter-add
+    (``numpy.add.at``, or :func:`lucid.backend.index_add` on other devices).
+    On the GPU, indexing with several integer arrays at once is not differentiable.
 
     Examples
     --------
     >>> import lucid
     >>> x = lucid.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> x[[0, 0, 2]]
+    Tensor([1., 1., 3.], grad_fn=<GetItemBackward>)
     >>> x[[0, 0, 2]].sum().backward()
     >>> x.grad
     array([2., 0., 1.], dtype=float32)
@@ -164,6 +194,40 @@ def getitem(x: Tensor, index: Any) -> Tensor:
 def setitem_(x: Tensor, index: Any, value: Any) -> Tensor:
     """In-place ``x[index] = value`` (``Tensor.__setitem__``); differentiable in ``x`` and ``value``.
 
+    Parameters
+    ----------
+    x : Tensor
+        The tensor to write into. Not a leaf that requires grad.
+    index : index
+        Any index accepted by :func:`getitem`.
+    value : Tensor, array or number
+        Broadcast to the shape of ``x[index]``.
+
+    Returns
+    -------
+    Tensor
+        ``x`` itself.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` does not broadcast to the selected shape.
+    RuntimeError
+        If ``value`` is on another device, or ``x`` is a leaf that requires grad
+        (use :class:`lucid.no_grad`), or a view of a tensor in the graph.
+
+    Notes
+    -----
+    Forward: :math:`y = x` except :math:`y[\\text{index}] = v`. Backward: the
+    overwritten places no longer depend on :math:`x`, and :math:`v` is read
+    there only:
+
+    .. math:: \\frac{\\partial L}{\\partial x} = g \\text{ with zeros at index}, \\qquad
+              \\frac{\\partial L}{\\partial v} = g[\\text{index}]
+
+    (summed to ``value``'s shape if it was broadcast). The version counter of
+    ``x`` goes up; see :func:`lucid.add_` for the rules of in-place ops.
+
     Examples
     --------
     >>> import lucid
@@ -171,6 +235,12 @@ def setitem_(x: Tensor, index: Any, value: Any) -> Tensor:
     >>> x[1] = 5.0
     >>> x
     Tensor([0., 5., 0.])
+    >>> v = lucid.tensor(2.0, requires_grad=True)
+    >>> y = lucid.zeros(3) * 1.0
+    >>> y[0:2] = v
+    >>> y.sum().backward()
+    >>> v.grad
+    array(2., dtype=float32)
     """
     index = _normalize_index(index, x)
     value = operand(value, "value")

@@ -57,22 +57,54 @@ def _back_to(g, shape, xp):
 
 
 def matmul(a, b) -> Tensor:
-    """Matrix product ``a @ b`` following NumPy's ``matmul`` rules.
+    """Matrix product ``a @ b`` with NumPy's ``matmul`` rules.
 
-    1-D operands are a row (left) or column (right) vector whose extra axis is
-    dropped again; leading (batch) axes broadcast.
+    Parameters
+    ----------
+    a : Tensor or array
+        Shape ``(..., n, k)``, or ``(k,)`` (a row vector whose axis is dropped again).
+    b : Tensor or array
+        Shape ``(..., k, m)``, or ``(k,)`` (a column vector whose axis is dropped again).
+        The batch axes ``...`` of ``a`` and ``b`` broadcast.
 
-    .. math:: Y = A B, \\qquad \\frac{\\partial L}{\\partial A} = G B^{\\top}, \\qquad
+    Returns
+    -------
+    Tensor
+        Shape ``(..., n, m)``, minus the axes of 1-D operands: ``(k,) @ (k,)`` is a
+        0-d tensor, ``(n, k) @ (k,)`` has shape ``(n,)``.
+
+    Raises
+    ------
+    ValueError
+        If an operand is 0-d (use ``*``), the inner sizes ``k`` differ, or the
+        batch axes do not broadcast.
+
+    Notes
+    -----
+    Forward, for each batch index:
+
+    .. math:: Y = A B, \\qquad Y_{ij} = \\sum_{l} A_{il} B_{lj}
+
+    Backward: :math:`\\partial Y_{ij}/\\partial A_{il} = B_{lj}`, hence
+    :math:`\\partial L/\\partial A_{il} = \\sum_j G_{ij} B_{lj}`, and likewise for :math:`B`:
+
+    .. math:: \\frac{\\partial L}{\\partial A} = G B^{\\top}, \\qquad
               \\frac{\\partial L}{\\partial B} = A^{\\top} G
 
-    with the gradients summed over broadcast batch axes.
+    Each gradient is then summed over the batch axes that broadcasting added
+    to its operand; a 1-D operand's gradient drops its extra axis again.
 
     Examples
     --------
     >>> import lucid
-    >>> a = lucid.tensor([[1.0, 2.0], [3.0, 4.0]])
-    >>> lucid.matmul(a, lucid.tensor([1.0, 1.0]))
-    Tensor([3., 7.])
+    >>> a = lucid.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = lucid.matmul(a, lucid.tensor([1.0, 1.0]))
+    >>> y
+    Tensor([3., 7.], grad_fn=<MatMulBackward>)
+    >>> y.sum().backward()
+    >>> a.grad
+    array([[1., 1.],
+           [1., 1.]], dtype=float32)
     >>> (lucid.ones((5, 2, 3)) @ lucid.ones((3, 4))).shape
     (5, 2, 4)
     """

@@ -134,18 +134,43 @@ def _axes(x: Tensor, axis, keepdims, dim, keepdim):
 
 
 def sum(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
-    """Sum over ``axis`` (all axes when None).
+    """Sum of the elements over ``axis``.
 
-    .. math:: y = \\sum_{i \\in \\text{axes}} x_i, \\qquad \\frac{\\partial L}{\\partial x_i} = g
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    axis : int, tuple of int or None, default None
+        Axes to reduce, each in :math:`[-x.ndim, x.ndim)`; ``None`` reduces all.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1, so the result broadcasts against ``x``.
+    dim, keepdim : optional
+        PyTorch's names for ``axis`` and ``keepdims`` (keyword only).
 
-    (:math:`g` broadcast back over the reduced axes).
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (or with length 1 there if ``keepdims``).
+
+    Notes
+    -----
+    With :math:`R` the set of reduced positions that map to output element :math:`y`:
+
+    .. math:: y = \\sum_{i \\in R} x_i, \\qquad \\frac{\\partial L}{\\partial x_i} = g
+
+    that is, :math:`g` (given the reduced axes back, length 1) broadcast to
+    ``x.shape``. Integer and boolean inputs keep NumPy's sum dtype (int64).
 
     Examples
     --------
     >>> import lucid
-    >>> x = lucid.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> x = lucid.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     >>> lucid.sum(x), lucid.sum(x, axis=0), x.sum(dim=1, keepdim=True).shape
-    (Tensor(10.), Tensor([4., 6.]), (2, 1))
+    (Tensor(10., grad_fn=<SumBackward>), Tensor([4., 6.], grad_fn=<SumBackward>), (2, 1))
+    >>> lucid.sum(x, axis=1).backward(lucid.tensor([1.0, 10.0]))
+    >>> x.grad
+    array([[ 1.,  1.],
+           [10., 10.]], dtype=float32)
     """
     x = tensor_arg(x, "x")
     axes, keepdims = _axes(x, axis, keepdims, dim, keepdim)
@@ -153,13 +178,43 @@ def sum(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tens
 
 
 def mean(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
-    """Mean over ``axis``: :math:`y = \\frac1n \\sum x_i`, :math:`\\partial L/\\partial x_i = g / n`.
+    """Arithmetic mean over ``axis``.
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    axis : int, tuple of int or None, default None
+        Axes to reduce, each in :math:`[-x.ndim, x.ndim)`; ``None`` reduces all.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1, so the result broadcasts against ``x``.
+    dim, keepdim : optional
+        PyTorch's names for ``axis`` and ``keepdims`` (keyword only).
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (or with length 1 there if ``keepdims``).
+        Integer inputs give float64.
+
+    Notes
+    -----
+    With :math:`n` the number of elements reduced into each output:
+
+    .. math:: y = \\frac{1}{n} \\sum_{i \\in R} x_i, \\qquad \\frac{\\partial L}{\\partial x_i} = \\frac{g}{n}
+
+    The mean of an empty axis is ``nan`` (with a NumPy warning).
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.mean(lucid.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1)
-    Tensor([1.5, 3.5])
+    >>> x = lucid.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> lucid.mean(x, axis=1)
+    Tensor([1.5, 3.5], grad_fn=<MeanBackward>)
+    >>> x.mean().backward()
+    >>> x.grad
+    array([[0.25, 0.25],
+           [0.25, 0.25]], dtype=float32)
     """
     x = tensor_arg(x, "x")
     axes, keepdims = _axes(x, axis, keepdims, dim, keepdim)
@@ -178,11 +233,43 @@ def var(x, axis=None, keepdims: bool = False, *, correction: int = 1, dim=None, 
         ddof=None, unbiased=None) -> Tensor:
     """Variance over ``axis``, with Bessel's correction by default (as in PyTorch).
 
-    .. math:: y = \\frac{1}{n - c} \\sum_i (x_i - \\bar x)^2, \\qquad
-              \\frac{\\partial L}{\\partial x_i} = g\\,\\frac{2 (x_i - \\bar x)}{n - c}
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    axis : int, tuple of int or None, default None
+        Axes to reduce, each in :math:`[-x.ndim, x.ndim)`; ``None`` reduces all.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1, so the result broadcasts against ``x``.
+    dim, keepdim : optional
+        PyTorch's names for ``axis`` and ``keepdims`` (keyword only).
+    correction : int, default 1
+        :math:`c` in the divisor :math:`n - c`: 1 gives the unbiased sample
+        variance, 0 the population variance.
+    ddof : int, optional
+        NumPy's name for ``correction``.
+    unbiased : bool, optional
+        Older PyTorch spelling: True is ``correction=1``, False ``correction=0``.
 
-    ``correction`` (PyTorch), ``ddof`` (NumPy) and ``unbiased`` all set :math:`c`;
-    the default is :math:`c = 1`, unlike ``numpy.var``.
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (or with length 1 there if ``keepdims``).
+
+    Notes
+    -----
+    With :math:`n` elements per output and :math:`\\bar x` their mean:
+
+    .. math:: y = \\frac{1}{n - c} \\sum_{i} (x_i - \\bar x)^2
+
+    Differentiating, the term through :math:`\\bar x` vanishes because
+    :math:`\\sum_i (x_i - \\bar x) = 0`:
+
+    .. math:: \\frac{\\partial L}{\\partial x_i} = g\\,\\frac{2 (x_i - \\bar x)}{n - c}
+
+    The two-pass form (centre first, then square) avoids the cancellation of
+    :math:`E[x^2] - E[x]^2`. The default :math:`c = 1` differs from
+    ``numpy.var`` (:math:`c = 0`); :math:`n \\le c` gives ``inf`` or ``nan``.
 
     Examples
     --------
@@ -191,6 +278,10 @@ def var(x, axis=None, keepdims: bool = False, *, correction: int = 1, dim=None, 
     Tensor(1.666667)
     >>> lucid.var(lucid.tensor([1.0, 2.0, 3.0, 4.0]), ddof=0)
     Tensor(1.25)
+    >>> x = lucid.tensor([1.0, 3.0], requires_grad=True)
+    >>> x.var().backward()
+    >>> x.grad
+    array([-2.,  2.], dtype=float32)
     """
     x = tensor_arg(x, "x")
     axes, keepdims = _axes(x, axis, keepdims, dim, keepdim)
@@ -199,13 +290,50 @@ def var(x, axis=None, keepdims: bool = False, *, correction: int = 1, dim=None, 
 
 def std(x, axis=None, keepdims: bool = False, *, correction: int = 1, dim=None, keepdim=None,
         ddof=None, unbiased=None) -> Tensor:
-    """Standard deviation :math:`\\sqrt{\\mathrm{var}(x)}`; backward :math:`g (x_i - \\bar x) / ((n - c)\\, y)`.
+    """Standard deviation over ``axis``: the square root of :func:`var`.
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    axis : int, tuple of int or None, default None
+        Axes to reduce, each in :math:`[-x.ndim, x.ndim)`; ``None`` reduces all.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1, so the result broadcasts against ``x``.
+    dim, keepdim : optional
+        PyTorch's names for ``axis`` and ``keepdims`` (keyword only).
+    correction : int, default 1
+        :math:`c` in the divisor :math:`n - c` (see :func:`var`).
+    ddof : int, optional
+        NumPy's name for ``correction``.
+    unbiased : bool, optional
+        True is ``correction=1``, False ``correction=0``.
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (or with length 1 there if ``keepdims``).
+
+    Notes
+    -----
+    Computed as ``sqrt(var(x))``, so its graph has two nodes. By the chain rule:
+
+    .. math:: y = \\sqrt{\\frac{1}{n - c} \\sum_i (x_i - \\bar x)^2}, \\qquad
+              \\frac{\\partial L}{\\partial x_i} = g\\,\\frac{x_i - \\bar x}{(n - c)\\, y}
+
+    The gradient is infinite (``nan`` after the product) where :math:`y = 0`,
+    i.e. when all elements are equal.
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.std(lucid.tensor([1.0, 3.0]))
-    Tensor(1.414214)
+    >>> x = lucid.tensor([1.0, 3.0], requires_grad=True)
+    >>> y = lucid.std(x)
+    >>> y
+    Tensor(1.414214, grad_fn=<SqrtBackward>)
+    >>> y.backward()
+    >>> x.grad
+    array([-0.707107,  0.707107], dtype=float32)
     """
     from lucid.ops.elementwise import sqrt
 
@@ -213,9 +341,36 @@ def std(x, axis=None, keepdims: bool = False, *, correction: int = 1, dim=None, 
 
 
 def amax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
-    """Maximum over ``axis``. The gradient is split evenly among tied maxima (PyTorch's ``amax``).
+    """Maximum over ``axis`` (PyTorch's ``amax``; also :func:`max`).
 
-    .. math:: y = \\max_i x_i, \\qquad \\frac{\\partial L}{\\partial x_i} = \\frac{g\\,[x_i = y]}{\\#\\{j : x_j = y\\}}
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    axis : int, tuple of int or None, default None
+        Axes to reduce, each in :math:`[-x.ndim, x.ndim)`; ``None`` reduces all.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1, so the result broadcasts against ``x``.
+    dim, keepdim : optional
+        PyTorch's names for ``axis`` and ``keepdims`` (keyword only).
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (or with length 1 there if ``keepdims``).
+
+    Raises
+    ------
+    ValueError
+        If a reduced axis has length 0.
+
+    Notes
+    -----
+    .. math:: y = \\max_{i \\in R} x_i, \\qquad
+              \\frac{\\partial L}{\\partial x_i} = \\frac{g\\,[x_i = y]}{\\#\\{j \\in R : x_j = y\\}}
+
+    The gradient is shared evenly among tied maxima (PyTorch's ``amax`` rule;
+    ``torch.max(x, dim)`` instead sends it all to one index).
 
     Examples
     --------
@@ -232,13 +387,47 @@ def amax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Ten
 
 
 def amin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
-    """Minimum over ``axis``; ties share the gradient evenly (see :func:`amax`).
+    """Minimum over ``axis`` (PyTorch's ``amin``; also :func:`min`).
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    axis : int, tuple of int or None, default None
+        Axes to reduce, each in :math:`[-x.ndim, x.ndim)`; ``None`` reduces all.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1, so the result broadcasts against ``x``.
+    dim, keepdim : optional
+        PyTorch's names for ``axis`` and ``keepdims`` (keyword only).
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (or with length 1 there if ``keepdims``).
+
+    Raises
+    ------
+    ValueError
+        If a reduced axis has length 0.
+
+    Notes
+    -----
+    .. math:: y = \\min_{i \\in R} x_i, \\qquad
+              \\frac{\\partial L}{\\partial x_i} = \\frac{g\\,[x_i = y]}{\\#\\{j \\in R : x_j = y\\}}
+
+    Tied minima share the gradient evenly (see :func:`amax`).
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.amin(lucid.tensor([[1.0, 5.0], [0.0, 2.0]]), axis=1)
-    Tensor([1., 0.])
+    >>> x = lucid.tensor([[1.0, 5.0], [0.0, 2.0]], requires_grad=True)
+    >>> y = lucid.amin(x, axis=1)
+    >>> y
+    Tensor([1., 0.], grad_fn=<ExtremeBackward>)
+    >>> y.sum().backward()
+    >>> x.grad
+    array([[1., 0.],
+           [1., 0.]], dtype=float32)
     """
     x = tensor_arg(x, "x")
     axes, keepdims = _axes(x, axis, keepdims, dim, keepdim)
@@ -247,7 +436,30 @@ def amin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Ten
 
 
 def max(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
-    """Maximum over ``axis`` (values only, like ``numpy.max``); same as :func:`amax`.
+    """Maximum over ``axis``: the values only, like ``numpy.max`` (same as :func:`amax`).
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    axis : int, tuple of int or None, default None
+        Axes to reduce, each in :math:`[-x.ndim, x.ndim)`; ``None`` reduces all.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1, so the result broadcasts against ``x``.
+    dim, keepdim : optional
+        PyTorch's names for ``axis`` and ``keepdims`` (keyword only).
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (or with length 1 there if ``keepdims``).
+
+    Notes
+    -----
+    Forward and backward are those of :func:`amax`:
+    :math:`y = \\max_i x_i` and :math:`\\partial L/\\partial x_i = g\\,[x_i = y] / \\#\\text{ties}`.
+    Unlike ``torch.max(x, dim)``, no indices are returned; use :func:`argmax`.
+    For the elementwise maximum of two tensors use :func:`maximum`.
 
     Examples
     --------
@@ -259,7 +471,28 @@ def max(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tens
 
 
 def min(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
-    """Minimum over ``axis`` (values only); same as :func:`amin`.
+    """Minimum over ``axis``: the values only (same as :func:`amin`).
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    axis : int, tuple of int or None, default None
+        Axes to reduce, each in :math:`[-x.ndim, x.ndim)`; ``None`` reduces all.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1, so the result broadcasts against ``x``.
+    dim, keepdim : optional
+        PyTorch's names for ``axis`` and ``keepdims`` (keyword only).
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (or with length 1 there if ``keepdims``).
+
+    Notes
+    -----
+    Forward and backward are those of :func:`amin`. No indices are returned;
+    use :func:`argmin`. The elementwise minimum is :func:`minimum`.
 
     Examples
     --------
@@ -277,15 +510,44 @@ def _check_nonempty(x: Tensor, axes, name: str) -> None:
 
 
 def logsumexp(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
-    """:math:`y = \\log \\sum_i e^{x_i}`, computed stably as :math:`m + \\log\\sum e^{x_i - m}`.
+    """:math:`\\ln \\sum_i e^{x_i}` over ``axis``, without overflow.
 
-    Backward: :math:`\\partial L/\\partial x_i = g\\, e^{x_i - y}` (the softmax of x).
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    axis : int, tuple of int or None, default None
+        Axes to reduce, each in :math:`[-x.ndim, x.ndim)`; ``None`` reduces all.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1, so the result broadcasts against ``x``.
+    dim, keepdim : optional
+        PyTorch's names for ``axis`` and ``keepdims`` (keyword only).
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (or with length 1 there if ``keepdims``).
+
+    Notes
+    -----
+    Forward, shifted by the maximum :math:`m` (set to 0 where it is not finite,
+    so an all-:math:`-\\infty` slice gives :math:`-\\infty`, not ``nan``):
+
+    .. math:: y = m + \\ln \\sum_i e^{x_i - m}, \\qquad m = \\max_i x_i
+
+    Backward: :math:`\\partial y/\\partial x_i = e^{x_i}/\\sum_j e^{x_j}`, the softmax, so
+
+    .. math:: \\frac{\\partial L}{\\partial x_i} = g\\, e^{x_i - y}.
 
     Examples
     --------
     >>> import lucid
     >>> lucid.logsumexp(lucid.tensor([1e4, 1e4]))
     Tensor(10000.693)
+    >>> x = lucid.tensor([0.0, 0.0], requires_grad=True)
+    >>> lucid.logsumexp(x).backward()
+    >>> x.grad
+    array([0.5, 0.5], dtype=float32)
     """
     x = tensor_arg(x, "x")
     axes, keepdims = _axes(x, axis, keepdims, dim, keepdim)
@@ -308,19 +570,53 @@ def _index_reduction(x, axis, keepdims, dim, keepdim, largest: bool) -> Tensor:
 
 
 def argmax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
-    """Index of the maximum (flattened when ``axis`` is None); not differentiable.
+    """Index of the maximum over one axis (of the flattened tensor when ``axis`` is None).
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    axis : int or None, default None
+        One axis; ``None`` flattens first.
+    keepdims : bool, default False
+        Keep the reduced axis with length 1.
+    dim, keepdim : optional
+        PyTorch's names (keyword only).
+
+    Returns
+    -------
+    Tensor
+        int64 indices; the first occurrence wins a tie. Not differentiable.
 
     Examples
     --------
     >>> import lucid
     >>> lucid.argmax(lucid.tensor([[1.0, 5.0], [7.0, 2.0]]), axis=1)
     Tensor([1, 0])
+    >>> lucid.argmax(lucid.tensor([[1.0, 5.0], [7.0, 2.0]]))
+    Tensor(2)
     """
     return _index_reduction(x, axis, keepdims, dim, keepdim, True)
 
 
 def argmin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
-    """Index of the minimum (flattened when ``axis`` is None); not differentiable.
+    """Index of the minimum over one axis (of the flattened tensor when ``axis`` is None).
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    axis : int or None, default None
+        One axis; ``None`` flattens first.
+    keepdims : bool, default False
+        Keep the reduced axis with length 1.
+    dim, keepdim : optional
+        PyTorch's names (keyword only).
+
+    Returns
+    -------
+    Tensor
+        int64 indices; the first occurrence wins a tie. Not differentiable.
 
     Examples
     --------
@@ -332,26 +628,58 @@ def argmin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> T
 
 
 def any(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """True where any element along ``axis`` is nonzero (a boolean tensor, no gradient).
+    """True where at least one element over ``axis`` is nonzero.
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input (any dtype; nonzero counts as true).
+    axis : int, tuple of int or None, default None
+        Axes to reduce; ``None`` reduces all.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1.
+
+    Returns
+    -------
+    Tensor
+        Boolean; not differentiable.
 
     Examples
     --------
     >>> import lucid
     >>> lucid.any(lucid.tensor([0.0, 2.0]))
     Tensor(True)
+    >>> lucid.any(lucid.tensor([[0.0, 0.0], [0.0, 1.0]]), axis=1)
+    Tensor([False,  True])
     """
     x = tensor_arg(x, "x")
     return Tensor._make(backend.xp_of(x.data).any(x.data, axis=normalize_axis(axis, x.ndim), keepdims=keepdims))
 
 
 def all(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    """True where every element along ``axis`` is nonzero (a boolean tensor, no gradient).
+    """True where every element over ``axis`` is nonzero.
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input (any dtype; nonzero counts as true).
+    axis : int, tuple of int or None, default None
+        Axes to reduce; ``None`` reduces all.
+    keepdims : bool, default False
+        Keep the reduced axes with length 1.
+
+    Returns
+    -------
+    Tensor
+        Boolean; not differentiable.
 
     Examples
     --------
     >>> import lucid
     >>> lucid.all(lucid.tensor([1.0, 2.0]))
     Tensor(True)
+    >>> bool((lucid.tensor([1.0, 2.0]) == lucid.tensor([1.0, 2.0])).all())
+    True
     """
     x = tensor_arg(x, "x")
     return Tensor._make(backend.xp_of(x.data).all(x.data, axis=normalize_axis(axis, x.ndim), keepdims=keepdims))

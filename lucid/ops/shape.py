@@ -152,9 +152,36 @@ def _device_kw(x):
 
 # ------------------------------------------------------------------------------ user functions
 def reshape(x, *shape) -> Tensor:
-    """Give ``x`` a new shape with the same number of elements (one entry may be -1).
+    """The same elements, in the same (row-major) order, with a new shape (also ``view``).
 
-    Forward: :math:`y = \\text{reshape}(x)`. Backward: :math:`\\partial L/\\partial x = \\text{reshape}(g, x.\\text{shape})`.
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    *shape : int or tuple of int
+        The new shape, as separate ints or one tuple; its product must be
+        ``x.size``. One entry may be ``-1``, inferred from the others.
+
+    Returns
+    -------
+    Tensor
+        Of the new shape; ``x`` itself if the shape does not change. It may
+        share memory with ``x`` (a view, when NumPy can make one).
+
+    Raises
+    ------
+    ValueError
+        If the sizes do not match, or more than one ``-1`` is given.
+
+    Notes
+    -----
+    Reshaping only relabels positions, so the backward relabels them back:
+
+    .. math:: y = \\operatorname{reshape}(x, s), \\qquad
+              \\frac{\\partial L}{\\partial x} = \\operatorname{reshape}(g, x.\\text{shape})
+
+    Unlike PyTorch's ``view``, ``lucid.view`` never fails on a
+    non-contiguous input: it is the same function as ``reshape``.
 
     Examples
     --------
@@ -186,13 +213,34 @@ view = reshape
 
 
 def flatten(x, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge axes ``start_dim`` .. ``end_dim`` (inclusive) into one.
+    """Merge the axes ``start_dim`` to ``end_dim`` (inclusive) into one.
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    start_dim : int, default 0
+        First axis to merge.
+    end_dim : int, default -1
+        Last axis to merge (not before ``start_dim``).
+
+    Returns
+    -------
+    Tensor
+        Shape ``x.shape[:start] + (prod(x.shape[start:end + 1]),) + x.shape[end + 1:]``;
+        a 0-d input gives shape ``(1,)``.
+
+    Notes
+    -----
+    A :func:`reshape`, so :math:`\\partial L/\\partial x = \\operatorname{reshape}(g, x.\\text{shape})`.
 
     Examples
     --------
     >>> import lucid
     >>> lucid.flatten(lucid.zeros((2, 3, 4)), 1).shape
     (2, 12)
+    >>> lucid.zeros((2, 3, 4)).flatten().shape
+    (24,)
     """
     x = tensor_arg(x, "x")
     if x.ndim == 0:
@@ -207,7 +255,26 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def squeeze(x, axis=None, *, dim=None) -> Tensor:
-    """Remove axes of length 1 (all of them when ``axis`` is None; a named axis must have length 1... or is left alone, as in PyTorch).
+    """Remove axes of length 1.
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    axis : int, tuple of int or None, default None
+        Axes to remove; ``None`` removes every length-1 axis. A named axis
+        whose length is not 1 is left alone (PyTorch's rule; NumPy raises).
+    dim : optional
+        PyTorch's name for ``axis`` (keyword only).
+
+    Returns
+    -------
+    Tensor
+        ``x`` without those axes.
+
+    Notes
+    -----
+    A :func:`reshape`, so :math:`\\partial L/\\partial x = \\operatorname{reshape}(g, x.\\text{shape})`.
 
     Examples
     --------
@@ -224,7 +291,27 @@ def squeeze(x, axis=None, *, dim=None) -> Tensor:
 
 
 def unsqueeze(x, axis=None, *, dim=None) -> Tensor:
-    """Insert an axis of length 1 at position ``axis`` (negative counts from the end of the result).
+    """Insert an axis of length 1 at position ``axis``.
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    axis : int
+        Position of the new axis in the *result*, in :math:`[-(x.ndim + 1), x.ndim + 1)`
+        (``-1`` appends). Required.
+    dim : optional
+        PyTorch's name for ``axis`` (keyword only).
+
+    Returns
+    -------
+    Tensor
+        ``x`` with one more axis.
+
+    Notes
+    -----
+    A :func:`reshape`, so :math:`\\partial L/\\partial x = \\operatorname{reshape}(g, x.\\text{shape})`.
+    NumPy's spelling is ``numpy.expand_dims``.
 
     Examples
     --------
@@ -243,9 +330,33 @@ def unsqueeze(x, axis=None, *, dim=None) -> Tensor:
 
 
 def permute(x, *axes) -> Tensor:
-    """Reorder the axes: output axis i is input axis ``axes[i]``.
+    """Reorder the axes: axis ``i`` of the result is axis ``axes[i]`` of ``x``.
 
-    Backward: :math:`\\partial L/\\partial x` is :math:`g` permuted by the inverse order.
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    *axes : int or tuple of int
+        A permutation of ``range(x.ndim)`` (negative axes allowed), as separate
+        ints or one tuple.
+
+    Returns
+    -------
+    Tensor
+        Shape ``tuple(x.shape[a] for a in axes)``; a view of ``x``.
+
+    Raises
+    ------
+    ValueError
+        If ``axes`` is not a permutation of the axes of ``x``.
+
+    Notes
+    -----
+    With :math:`\\pi` the permutation, :math:`y_{i_0 \\ldots i_{n-1}} = x_{j}` where
+    :math:`j_{\\pi(k)} = i_k`. The backward applies the inverse permutation
+    :math:`\\pi^{-1}` (``argsort(axes)``):
+
+    .. math:: \\frac{\\partial L}{\\partial x} = \\operatorname{permute}(g, \\pi^{-1})
 
     Examples
     --------
@@ -264,8 +375,28 @@ def permute(x, *axes) -> Tensor:
 
 
 def transpose(x, *axes) -> Tensor:
-    """Swap two axes (``transpose(x, 0, 1)``, PyTorch), reverse all axes (``transpose(x)``, NumPy),
-    or permute (``transpose(x, (2, 0, 1))``).
+    """Swap two axes, reverse all axes, or permute them.
+
+    ``transpose(x, 0, 1)`` swaps two axes (PyTorch); ``transpose(x)``
+    reverses all axes (NumPy, also ``x.T``); ``transpose(x, (2, 0, 1))``
+    permutes (NumPy, see :func:`permute`).
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    *axes : int or tuple of int
+        Nothing, two axes, or a full permutation.
+
+    Returns
+    -------
+    Tensor
+        A view of ``x`` with its axes reordered.
+
+    Notes
+    -----
+    A :func:`permute`: the gradient is :math:`g` permuted back by the inverse order
+    (for a swap, the same swap).
 
     Examples
     --------
@@ -286,6 +417,22 @@ def transpose(x, *axes) -> Tensor:
 def swapaxes(x, axis1: int, axis2: int) -> Tensor:
     """Exchange two axes.
 
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    axis1, axis2 : int
+        The axes to exchange, each in :math:`[-x.ndim, x.ndim)`.
+
+    Returns
+    -------
+    Tensor
+        A view of ``x`` with the two axes exchanged.
+
+    Notes
+    -----
+    A :func:`permute`; the gradient is :math:`g` with the same two axes exchanged.
+
     Examples
     --------
     >>> import lucid
@@ -300,16 +447,46 @@ def swapaxes(x, axis1: int, axis2: int) -> Tensor:
 
 
 def broadcast_to(x, *shape) -> Tensor:
-    """View ``x`` with ``shape`` by repeating along length-1 (or new leading) axes.
+    """View ``x`` with a larger ``shape`` by repeating it along length-1 and new leading axes.
 
-    Backward: :math:`g` summed over the repeated axes.
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    *shape : int or tuple of int
+        Target shape; ``x.shape`` must broadcast to it (NumPy rules).
+
+    Returns
+    -------
+    Tensor
+        Of ``shape``; ``x`` itself if nothing changes. A read-only view.
+
+    Raises
+    ------
+    ValueError
+        If ``x.shape`` does not broadcast to ``shape``.
+
+    Notes
+    -----
+    Each input element is copied to every position along the stretched axes,
+    so its gradient is the sum over those copies:
+
+    .. math:: y_{\\ldots i \\ldots} = x_{\\ldots 0 \\ldots}, \\qquad
+              \\frac{\\partial L}{\\partial x_{\\ldots 0 \\ldots}} = \\sum_i g_{\\ldots i \\ldots}
+
+    (and likewise summed over new leading axes). The op returns :math:`g`
+    unchanged; the engine does this summation, as for every broadcast.
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.broadcast_to(lucid.tensor([1.0, 2.0]), (2, 2))
-    Tensor([[1., 2.],
-            [1., 2.]])
+    >>> x = lucid.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = lucid.broadcast_to(x, (3, 2))
+    >>> y.shape
+    (3, 2)
+    >>> y.sum().backward()
+    >>> x.grad
+    array([3., 3.], dtype=float32)
     """
     x = tensor_arg(x, "x")
     shape = shape_arg(shape)
@@ -325,7 +502,24 @@ def broadcast_to(x, *shape) -> Tensor:
 
 
 def expand(x, *sizes) -> Tensor:
-    """PyTorch's ``expand``: like :func:`broadcast_to`, where -1 keeps an axis's size.
+    """PyTorch's ``expand``: :func:`broadcast_to` where ``-1`` keeps an axis's size.
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    *sizes : int or tuple of int
+        The target shape (at least ``x.ndim`` entries); ``-1`` keeps the size
+        of the matching axis of ``x``.
+
+    Returns
+    -------
+    Tensor
+        A broadcast view of ``x``.
+
+    Notes
+    -----
+    Backward as :func:`broadcast_to`: :math:`g` summed over the expanded axes.
 
     Examples
     --------
@@ -351,16 +545,48 @@ def _tensor_list(tensors, name: str) -> list[Tensor]:
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0, *, dim=None) -> Tensor:
-    """Join tensors along an existing axis (all other axes must match).
+    """Join tensors along an existing axis (also ``cat`` and ``concat``).
 
-    Backward: each input receives its own slice of :math:`g`.
+    Parameters
+    ----------
+    tensors : list or tuple of Tensor
+        At least one tensor; all of the same ``ndim`` and the same shape
+        except along ``axis``.
+    axis : int, default 0
+        The axis to join along.
+    dim : optional
+        PyTorch's name for ``axis`` (keyword only).
+
+    Returns
+    -------
+    Tensor
+        Its length along ``axis`` is the sum of the inputs' lengths.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match outside ``axis``, or ``tensors`` is empty.
+
+    Notes
+    -----
+    For inputs :math:`x_1, \\ldots, x_k` of lengths :math:`n_1, \\ldots, n_k` along
+    the axis, :math:`y = [x_1; \\ldots; x_k]` and each input receives its own
+    slice of the gradient:
+
+    .. math:: \\frac{\\partial L}{\\partial x_j} = g[\\,o_j : o_j + n_j\\,], \\qquad o_j = \\textstyle\\sum_{i<j} n_i
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.concatenate([lucid.zeros((2, 1)), lucid.ones((2, 2))], axis=1)
+    >>> a = lucid.zeros((2, 1), requires_grad=True)
+    >>> y = lucid.concatenate([a, lucid.ones((2, 2))], axis=1)
+    >>> y
     Tensor([[0., 1., 1.],
-            [0., 1., 1.]])
+            [0., 1., 1.]], grad_fn=<ConcatenateBackward>)
+    >>> y.backward(lucid.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]))
+    >>> a.grad
+    array([[1.],
+           [4.]], dtype=float32)
     """
     ts = _tensor_list(tensors, "concatenate")
     axis = one_axis(alias(axis, 0, dim, "dim", "axis"), ts[0].ndim)
@@ -379,11 +605,41 @@ cat = concat = concatenate
 def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim=None) -> Tensor:
     """Join tensors of the same shape along a new axis.
 
+    Parameters
+    ----------
+    tensors : list or tuple of Tensor
+        At least one tensor, all of the same shape.
+    axis : int, default 0
+        Position of the new axis in the result, in :math:`[-(n + 1), n + 1)` for
+        inputs of ``ndim`` :math:`n`.
+    dim : optional
+        PyTorch's name for ``axis`` (keyword only).
+
+    Returns
+    -------
+    Tensor
+        The inputs' shape with a new axis of length ``len(tensors)`` at ``axis``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, or ``tensors`` is empty.
+
+    Notes
+    -----
+    .. math:: y[\\ldots, j, \\ldots] = x_j, \\qquad
+              \\frac{\\partial L}{\\partial x_j} = g[\\ldots, j, \\ldots]
+
     Examples
     --------
     >>> import lucid
-    >>> lucid.stack([lucid.zeros(3), lucid.ones(3)]).shape
+    >>> a = lucid.zeros(3, requires_grad=True)
+    >>> y = lucid.stack([a, lucid.ones(3)])
+    >>> y.shape
     (2, 3)
+    >>> (y * lucid.tensor([[2.0], [5.0]])).sum().backward()
+    >>> a.grad
+    array([2., 2., 2.], dtype=float32)
     """
     ts = _tensor_list(tensors, "stack")
     for i, t in enumerate(ts):
@@ -394,8 +650,36 @@ def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim=None) -> Tensor:
 
 
 def split(x, split_size_or_sections, axis: int = 0, *, dim=None) -> list[Tensor]:
-    """Split into pieces along ``axis`` (PyTorch's meaning): an int is the size of each piece
-    (the last may be smaller), a list gives every piece's size.
+    """Split ``x`` into pieces along ``axis`` (PyTorch's meaning of the sizes).
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    split_size_or_sections : int or list of int
+        An int is the length of each piece (the last may be shorter); a list
+        gives every piece's length and must add up to ``x.shape[axis]``.
+        (NumPy's ``split`` takes a number of pieces or split points instead.)
+    axis : int, default 0
+        The axis to split.
+    dim : optional
+        PyTorch's name for ``axis`` (keyword only).
+
+    Returns
+    -------
+    list of Tensor
+        The pieces, each a slice of ``x`` (differentiable).
+
+    Raises
+    ------
+    ValueError
+        If a size is not positive, or the sections do not add up.
+
+    Notes
+    -----
+    Each piece is ``x[..., start:stop]`` (:func:`getitem`), so piece :math:`j`
+    sends its gradient :math:`g_j` back into its own slice of
+    :math:`\\partial L/\\partial x`, and zeros elsewhere; the engine adds the pieces' contributions.
 
     Examples
     --------
@@ -426,18 +710,47 @@ def split(x, split_size_or_sections, axis: int = 0, *, dim=None) -> list[Tensor]
 
 
 def repeat(x, *sizes) -> Tensor:
-    """Tile ``x``: repeat the whole tensor ``sizes[i]`` times along axis i (PyTorch's ``Tensor.repeat``,
-    NumPy's ``tile``). For NumPy's element-wise ``repeat`` use :func:`repeat_interleave`.
+    """Tile ``x``: the whole tensor repeated ``sizes[i]`` times along axis ``i`` (also ``tile``).
 
-    Backward: :math:`g` summed over the copies.
+    This is PyTorch's ``Tensor.repeat`` and NumPy's ``tile``. For NumPy's
+    element-wise ``repeat`` use :func:`repeat_interleave`.
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    *sizes : int or tuple of int
+        Non-negative repeat counts, at least ``x.ndim`` of them; extra leading
+        counts add new leading axes.
+
+    Returns
+    -------
+    Tensor
+        Shape ``x.shape[i] * sizes[i]`` along each axis (after padding ``x.shape`` with leading 1s).
+
+    Raises
+    ------
+    ValueError
+        If fewer than ``x.ndim`` counts are given, or a count is negative.
+
+    Notes
+    -----
+    With :math:`s` the input shape, :math:`y_{i} = x_{i \\bmod s}` (per axis), so
+    every input element appears once in each tile and
+
+    .. math:: \\frac{\\partial L}{\\partial x_{j}} = \\sum_{i \\,:\\, i \\bmod s = j} g_{i},
+
+    computed by reshaping :math:`g` to ``(r0, s0, r1, s1, ...)`` and summing over the ``r`` axes.
 
     Examples
     --------
     >>> import lucid
     >>> lucid.repeat(lucid.tensor([1.0, 2.0]), 2)
     Tensor([1., 2., 1., 2.])
-    >>> lucid.tensor([[1.0, 2.0]]).repeat(2, 1).shape
-    (2, 2)
+    >>> x = lucid.tensor([[1.0, 2.0]], requires_grad=True)
+    >>> x.repeat(3, 1).sum().backward()
+    >>> x.grad
+    array([[3., 3.]], dtype=float32)
     """
     x = tensor_arg(x, "x")
     reps = shape_arg(sizes, "sizes")
@@ -453,13 +766,46 @@ tile = repeat
 
 
 def repeat_interleave(x, repeats: int, axis: int | None = None, *, dim=None) -> Tensor:
-    """Repeat each element ``repeats`` times along ``axis`` (NumPy's ``repeat``; flattened if None).
+    """Repeat each element ``repeats`` times along ``axis`` (NumPy's ``repeat``).
+
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    repeats : int
+        Non-negative number of copies of each element.
+    axis : int or None, default None
+        The axis; ``None`` flattens ``x`` first.
+    dim : optional
+        PyTorch's name for ``axis`` (keyword only).
+
+    Returns
+    -------
+    Tensor
+        Length ``repeats * x.shape[axis]`` along ``axis``.
+
+    Raises
+    ------
+    TypeError
+        If ``repeats`` is not a non-negative int (a tensor of counts is not supported).
+
+    Notes
+    -----
+    With :math:`r` = ``repeats``: :math:`y_i = x_{\\lfloor i / r \\rfloor}` along the
+    axis, so each input element collects the gradient of its run of :math:`r` copies:
+
+    .. math:: \\frac{\\partial L}{\\partial x_j} = \\sum_{k=0}^{r-1} g_{j r + k}
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.repeat_interleave(lucid.tensor([1.0, 2.0]), 2)
-    Tensor([1., 1., 2., 2.])
+    >>> x = lucid.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = lucid.repeat_interleave(x, 2)
+    >>> y
+    Tensor([1., 1., 2., 2.], grad_fn=<RepeatInterleaveBackward>)
+    >>> y.backward(lucid.tensor([1.0, 2.0, 3.0, 4.0]))
+    >>> x.grad
+    array([3., 7.], dtype=float32)
     """
     x = tensor_arg(x, "x")
     axis = alias(axis, None, dim, "dim", "axis")
@@ -471,16 +817,47 @@ def repeat_interleave(x, repeats: int, axis: int | None = None, *, dim=None) -> 
 
 
 def pad(x, pad_width, value: float = 0.0) -> Tensor:
-    """Pad with a constant, NumPy style: ``pad_width`` is an int, a ``(before, after)`` pair for every
-    axis, or a sequence of such pairs (one per axis).
+    """Pad with a constant value, NumPy style.
 
-    Backward: :math:`\\partial L/\\partial x` is the un-padded centre of :math:`g`.
+    Parameters
+    ----------
+    x : Tensor, array or number
+        The input.
+    pad_width : int, pair of int, or sequence of pairs
+        An int pads every side of every axis by that much; a ``(before, after)``
+        pair applies to every axis; ``x.ndim`` pairs give each axis its own.
+        Widths are non-negative. (PyTorch's ``F.pad`` lists the *last* axis first;
+        this does not.)
+    value : float, default 0.0
+        The constant written in the padding.
+
+    Returns
+    -------
+    Tensor
+        Axis ``i`` has length ``before_i + x.shape[i] + after_i``.
+
+    Raises
+    ------
+    ValueError
+        If ``pad_width`` has the wrong form or a negative width.
+
+    Notes
+    -----
+    .. math:: y[b_0 : b_0 + n_0, \\ldots] = x, \\quad y = \\text{value elsewhere}, \\qquad
+              \\frac{\\partial L}{\\partial x} = g[b_0 : b_0 + n_0, \\ldots]
+
+    The padding does not depend on :math:`x`, so its part of :math:`g` is dropped.
 
     Examples
     --------
     >>> import lucid
-    >>> lucid.pad(lucid.ones((1, 2)), ((0, 0), (1, 1)))
-    Tensor([[0., 1., 1., 0.]])
+    >>> x = lucid.ones((1, 2), requires_grad=True)
+    >>> y = lucid.pad(x, ((0, 0), (1, 1)))
+    >>> y
+    Tensor([[0., 1., 1., 0.]], grad_fn=<PadBackward>)
+    >>> y.backward(lucid.tensor([[1.0, 2.0, 3.0, 4.0]]))
+    >>> x.grad
+    array([[2., 3.]], dtype=float32)
     """
     x = tensor_arg(x, "x")
     try:

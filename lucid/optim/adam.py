@@ -6,7 +6,7 @@ from typing import Iterable
 
 from lucid import backend
 from lucid.autograd.grad_mode import no_grad
-from lucid.optim.optimizer import Optimizer, _write
+from lucid.optim.optimizer import Optimizer, _number, _write
 
 __all__ = ["Adam", "AdamW"]
 
@@ -63,6 +63,11 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False):
         name = type(self).__name__
+        for key, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay)):
+            _number(value, key, name)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2 or not all(
+                isinstance(b, (int, float)) and not isinstance(b, bool) for b in betas):
+            raise TypeError(f"{name}: betas must be two numbers in [0, 1), got {betas!r}")
         if lr < 0.0:
             raise ValueError(f"{name}: lr must be >= 0, got {lr}")
         if eps < 0.0:

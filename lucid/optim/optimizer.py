@@ -53,6 +53,9 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError("params must be an iterable of Tensors or of dicts, got a single Tensor; "
                             "wrap it in a list: [tensor]")
+        if not hasattr(params, "__iter__") or (hasattr(params, "parameters") and hasattr(params, "forward")):
+            hint = "; pass model.parameters()" if hasattr(params, "parameters") else ""
+            raise TypeError(f"params must be an iterable of Tensors or of dicts, got {type(params).__name__}{hint}")
         self.defaults = dict(defaults)
         self.state: dict = {}
         self.param_groups: list[dict] = []
@@ -172,6 +175,12 @@ class Optimizer:
                 lines.append(f"    {key}: {group[key]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _number(value: Any, name: str, owner: str) -> None:
+    """A hyper-parameter must be a real number (not a bool or a string): TypeError naming it otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__})")
 
 
 def _to_host(value: Any) -> Any:

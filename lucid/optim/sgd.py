@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from lucid.autograd.grad_mode import no_grad
-from lucid.optim.optimizer import Optimizer, _write
+from lucid.optim.optimizer import Optimizer, _number, _write
 
 __all__ = ["SGD"]
 
@@ -58,6 +58,7 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
         for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
+            _number(value, name, "SGD")
             if value < 0.0:
                 raise ValueError(f"SGD: {name} must be >= 0, got {value}")
         if nesterov and (momentum <= 0 or dampening != 0):

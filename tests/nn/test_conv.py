@@ -120,6 +120,20 @@ def test_max_pool2d_matches_torch(torch, kw):
 
 
 @pytest.mark.torch
+@pytest.mark.parametrize("kw", POOL_CASES)
+def test_max_pool2d_ties_match_torch(torch, kw):
+    """Windows with repeated maxima (post-ReLU zeros, rounded values): the gradient goes where PyTorch's does."""
+    x = np.maximum(np.round(rng(10).standard_normal((2, 3, 9, 8)), 0), 0).astype(np.float32)
+    lx, tx = lucid.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, ty = nn.MaxPool2d(**kw)(lx), torch.nn.MaxPool2d(**kw)(tx)
+    assert_close(y.numpy(), ty.detach().numpy(), 0)
+    grad = rng(11).standard_normal(ty.shape).astype(np.float32)
+    y.backward(lucid.tensor(grad))
+    ty.backward(torch.tensor(grad))
+    assert_close(lx.grad, tx.grad.numpy(), 1e-6)
+
+
+@pytest.mark.torch
 @pytest.mark.parametrize("kw", POOL_CASES + [dict(kernel_size=3, stride=2, padding=1, count_include_pad=False),
                                              dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
                                              dict(kernel_size=2, divisor_override=3)])

@@ -136,12 +136,65 @@ def _col2im(cols: Any, padded_hw: tuple, stride: tuple, dilation: tuple) -> Any:
 
 
 # ----------------------------------------------------------------------------- convolution
+# The convolution works channels-last: the input is copied once into a padded
+# (N, Hp, Wp, C) buffer, so a window's C values lie side by side and the
+# column matrix rows are laid out (KH, KW, C).  Building the columns is then a
+# copy of contiguous C-long runs, the matrix products read and write
+# contiguous memory, and the output (N*OH*OW, O) is returned as a *view*
+# (N, O, OH, OW) with channels-last strides: no transposing copies of the big
+# column matrix.  Elementwise ops downstream keep that layout.
+def _pad_channels_last(x: Any, pads: tuple) -> Any:
+    """``(N, C, H, W)`` -> zero-padded ``(N, H + top + bottom, W + left + right, C)``: one copy."""
+    xp = backend.xp_of(x)
+    n, c, h, w = x.shape
+    top, bottom, left, right = pads
+    out = backend.zeros((n, h + top + bottom, w + left + right, c), x.dtype, like=x)
+    out[:, top:top + h, left:left + w, :] = xp.permute_dims(x, (0, 2, 3, 1))
+    return out
+
+
+def _windows_channels_last(xpad: Any, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple) -> Any:
+    """Every window of a channels-last ``(N, Hp, Wp, C)`` as ``(N, OH, OW, KH, KW, C)`` (a view on NumPy/CuPy)."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+    xp = backend.xp_of(xpad)
+    extent = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    view = backend.sliding_windows(xpad, extent, (1, 2))  # (N, H', W', C, eh, ew)
+    if view is not None:
+        view = view[:, : sh * (oh - 1) + 1 : sh, : sw * (ow - 1) + 1 : sw, :, ::dh, ::dw]
+        return xp.permute_dims(view, (0, 1, 2, 4, 5, 3))
+    taps = [
+        xpad[:, i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw, :]
+        for i in range(kh)
+        for j in range(kw)
+    ]
+    n, c = xpad.shape[0], xpad.shape[3]
+    return xp.reshape(xp.stack(taps, axis=3), (n, oh, ow, kh, kw, c))
+
+
+def _col2im_channels_last(cols: Any, padded_hw: tuple, stride: tuple, dilation: tuple) -> Any:
+    """The adjoint of :func:`_windows_channels_last`: ``(N, OH, OW, KH, KW, ...)`` -> ``(N, Hp, Wp, ...)``.
+
+    Windows overlap, so each kernel offset adds its slice of ``cols`` into a
+    strided slice of the result: ``KH * KW`` vectorised adds, never a loop over pixels.
+    """
+    n, oh, ow, kh, kw = cols.shape[:5]
+    (sh, sw), (dh, dw) = stride, dilation
+    out = backend.zeros((n,) + tuple(padded_hw) + tuple(cols.shape[5:]), cols.dtype, like=cols)
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+            columns = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+            out[:, rows, columns, ...] += cols[:, :, :, i, j, ...]
+    return out
+
+
 class Conv2d(Function):
     """Y = W * X (+ b): im2col, then one matrix product per group;  col2im in backward
 
     Shapes: ``x (N, C, H, W)``, ``weight (O, C/G, KH, KW)``, ``y (N, O, OH, OW)``.
-    With ``cols`` the ``(G, N*OH*OW, C/G*KH*KW)`` window matrix and ``Wm``
-    the ``(G, O/G, C/G*KH*KW)`` kernel matrix:
+    With ``cols`` the ``(G, N*OH*OW, KH*KW*C/G)`` window matrix (rows in
+    channels-last order, see above) and ``Wm`` the ``(G, O/G, KH*KW*C/G)``
+    kernel matrix in the same order:
 
     * forward:  ``Y = cols @ Wm^T``;
     * ``dL/dW = G^T @ cols``, ``dL/dcols = G @ Wm`` then col2im, ``dL/db = sum of G``.
@@ -156,11 +209,15 @@ class Conv2d(Function):
         hp, wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
         oh = _out_size(hp, 0, kh, stride[0], dilation[0])
         ow = _out_size(wp, 0, kw, stride[1], dilation[1])
-        win = _windows(_pad2d(x, pads), (kh, kw), stride, dilation, (oh, ow))  # (N, C, OH, OW, KH, KW)
-        win = xp.reshape(win, (n, g, cg, oh, ow, kh, kw))
-        cols = xp.reshape(xp.permute_dims(win, (1, 0, 3, 4, 2, 5, 6)), (g, n * oh * ow, k))
-        wmat = xp.reshape(weight, (g, og, k))
+        win = _windows_channels_last(_pad_channels_last(x, pads), (kh, kw), stride, dilation, (oh, ow))
+        if g == 1:  # the one copy of the forward: (N, OH, OW, KH, KW, C) -> (1, N*OH*OW, KH*KW*C)
+            cols = xp.reshape(win, (1, n * oh * ow, k))
+        else:
+            win = xp.reshape(win, (n, oh, ow, kh, kw, g, cg))
+            cols = xp.reshape(xp.permute_dims(win, (5, 0, 1, 2, 3, 4, 6)), (g, n * oh * ow, k))
+        wmat = xp.reshape(xp.permute_dims(xp.reshape(weight, (g, og, cg, kh, kw)), (0, 1, 3, 4, 2)), (g, og, k))
         y = xp.matmul(cols, xp.matrix_transpose(wmat))  # (G, N*OH*OW, O/G)
+        # channels-last result viewed as (N, O, OH, OW): no copy when G == 1
         y = xp.reshape(xp.permute_dims(xp.reshape(y, (g, n, oh, ow, og)), (1, 0, 4, 2, 3)), (n, o, oh, ow))
         if bias is not None:
             y = y + xp.reshape(bias, (1, o, 1, 1))
@@ -176,14 +233,18 @@ class Conv2d(Function):
         n, c, h, w, o, cg, kh, kw, g, oh, ow, hp, wp = ctx.geometry
         og = o // g
         xp = backend.xp_of(grad)
+        # (G, N*OH*OW, O/G): a view when grad is channels-last (as the forward's output is), else a small copy
         gmat = xp.reshape(xp.permute_dims(xp.reshape(grad, (n, g, og, oh, ow)), (1, 0, 3, 4, 2)), (g, n * oh * ow, og))
         gx = gw = gb = None
-        if wmat is not None:  # dL/dx: back through the matrix product, then col2im
-            gcols = xp.reshape(xp.matmul(gmat, wmat), (g, n, oh, ow, cg, kh, kw))
-            gcols = xp.reshape(xp.permute_dims(gcols, (1, 0, 4, 5, 6, 2, 3)), (n, c, kh, kw, oh, ow))
-            gx = _crop2d(_col2im(gcols, (hp, wp), ctx.stride, ctx.dilation), ctx.pads, (h, w))
-        if cols is not None:  # dL/dW = G^T cols, per group
-            gw = xp.reshape(xp.matmul(xp.matrix_transpose(gmat), cols), (o, cg, kh, kw))
+        if wmat is not None:  # dL/dx: back through the matrix product, then col2im (channels-last)
+            gcols = xp.reshape(xp.matmul(gmat, wmat), (g, n, oh, ow, kh, kw, cg))
+            gcols = xp.permute_dims(gcols, (1, 2, 3, 4, 5, 0, 6))  # (N, OH, OW, KH, KW, G, C/G): a view
+            gpad = _col2im_channels_last(gcols, (hp, wp), ctx.stride, ctx.dilation)  # (N, Hp, Wp, G, C/G)
+            top, _, left, _ = ctx.pads
+            gx = xp.reshape(xp.permute_dims(gpad[:, top:top + h, left:left + w, ...], (0, 3, 4, 1, 2)), (n, c, h, w))
+        if cols is not None:  # dL/dW = G^T cols, per group, back to (O, C/G, KH, KW)
+            gw = xp.reshape(xp.matmul(xp.matrix_transpose(gmat), cols), (g, og, kh, kw, cg))
+            gw = xp.reshape(xp.permute_dims(gw, (0, 1, 4, 2, 3)), (o, cg, kh, kw))
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             gb = xp.sum(grad, axis=(0, 2, 3))
         return gx, gw, gb
@@ -384,29 +445,57 @@ def _pool_geometry(x: Tensor, kernel_size, stride, padding, dilation, ceil_mode:
     return kernel, stride, dilation, pads, (pad[0], pad[1]), tuple(out)
 
 
+def _taps(kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
+    """The ``KH * KW`` kernel offsets of a window, in raster order, as slices ``(rows, columns)``:
+    ``xpad[:, :, rows, columns]`` is that tap of every window, ``(N, C, OH, OW)``."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+    for i in range(kh):
+        for j in range(kw):
+            yield (slice(i * dh, i * dh + sh * (oh - 1) + 1, sh), slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
+
+
 class MaxPool2d(Function):
-    """y = max over each window;  dL/dx: g goes to the (first) maximum of its window, col2im sums overlaps"""
+    """y = max over each window;  dL/dx: g goes to the (first) maximum of its window, overlaps add up
+
+    Both directions walk the ``KH * KW`` kernel offsets ("taps") and do one
+    whole-array operation per tap.  A reduction over the small window axes
+    (``max(axis=(-2, -1))`` of the window view, or ``argmax``) would be one
+    call, but NumPy pays a per-window overhead for reductions over short
+    trailing axes: for 2x2 windows it is some 20 times slower than four
+    elementwise ``maximum``s over strided slices.
+    """
 
     @staticmethod
     def forward(ctx, x, *, kernel, stride, dilation, pads, out_hw):
         xp = backend.xp_of(x)
-        n, c, h, w = x.shape
-        kh, kw = kernel
-        win = _windows(_pad2d(x, pads, -math.inf), kernel, stride, dilation, out_hw)
-        flat = xp.reshape(win, (n, c) + out_hw + (kh * kw,))
-        arg = xp.argmax(flat, axis=-1)
-        ctx.arg, ctx.geometry = arg, (n, c, h, w, kh, kw, stride, dilation, pads, out_hw)
-        return xp.max(flat, axis=-1)
+        xpad = _pad2d(x, pads, -math.inf)
+        taps = _taps(kernel, stride, dilation, out_hw)
+        rows, columns = next(taps)
+        y = xpad[:, :, rows, columns, ...]
+        index_dtype = backend.native_dtype(xp, "int8" if kernel[0] * kernel[1] <= 127 else "int32")
+        arg = xp.zeros_like(y, dtype=index_dtype)  # which tap holds the maximum so far (laid out like y)
+        for t, (rows, columns) in enumerate(taps, start=1):
+            tap = xpad[:, :, rows, columns, ...]
+            better = tap > y  # strict: on ties the first maximum keeps the gradient (as in PyTorch)
+            # where(better, t, arg), branch-free (t only grows; NumPy's where is slow on random masks)
+            arg = xp.maximum(arg, xp.astype(better, index_dtype) * t)
+            y = xp.maximum(y, tap)  # maximum (not where) so that a NaN in the window makes y NaN
+        ctx.arg, ctx.geometry = arg, (x.shape, kernel, stride, dilation, pads, out_hw)
+        ctx.channels_last = backend.is_channels_last(x)
+        return y
 
     @staticmethod
     def backward(ctx, grad):
-        n, c, h, w, kh, kw, stride, dilation, pads, out_hw = ctx.geometry
+        (n, c, h, w), kernel, stride, dilation, pads, out_hw = ctx.geometry
         xp = backend.xp_of(grad)
-        hit = ctx.arg[..., None] == backend.arange_like(kh * kw, grad, dtype=ctx.arg.dtype)
-        cols = xp.where(hit, grad[..., None], xp.zeros((), dtype=grad.dtype, **_dev(grad)))  # (N, C, OH, OW, K)
-        cols = xp.permute_dims(xp.reshape(cols, (n, c) + out_hw + (kh, kw)), (0, 1, 4, 5, 2, 3))
-        padded = (h + pads[0] + pads[1], w + pads[2] + pads[3])
-        return (_crop2d(_col2im(cols, padded, stride, dilation), pads, (h, w)),)
+        hp, wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
+        if ctx.channels_last:  # lay the gradient out like the input (as a convolution's output is), so the
+            gpad = xp.permute_dims(backend.zeros((n, hp, wp, c), grad.dtype, like=grad), (0, 3, 1, 2))
+        else:                  # elementwise backwards before this op do not mix memory orders
+            gpad = backend.zeros((n, c, hp, wp), grad.dtype, like=grad)
+        for t, (rows, columns) in enumerate(_taps(kernel, stride, dilation, out_hw)):
+            gpad[:, :, rows, columns, ...] += backend.where_zero(ctx.arg == t, grad)  # col2im, one tap at a time
+        return (_crop2d(gpad, pads, (h, w)),)
 
 
 class AvgPool2d(Function):

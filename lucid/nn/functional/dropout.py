@@ -69,6 +69,9 @@ def dropout(input, p: float = 0.5, training: bool = True) -> Tensor:
     Tensor([1., 1., 1.])
     """
     x = tensor_arg(input, "input")
+    if backend.to_numpy_dtype(x.dtype).kind not in "fc":  # the kept values are scaled by 1/(1-p)
+        raise TypeError(f"dropout: input must be a floating-point tensor, got dtype {x.dtype} (shape {x.shape}); "
+                        f"convert it first with input.float()")
     if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p!r}")
     if not training or p == 0.0:

@@ -18,7 +18,7 @@ from typing import Any
 
 from lucid import backend
 from lucid.autograd.function import Function
-from lucid.ops import activation, elementwise
+from lucid.ops import activation, compare, elementwise
 from lucid.ops import reduction as red
 from lucid.ops._args import tensor_arg
 from lucid.tensor import Tensor
@@ -147,7 +147,7 @@ def _class_mask(input: Tensor, target: Tensor, weight, ignore_index: int, fn: st
     bad = xp.logical_and(valid, xp.logical_or(t < 0, t >= c))
     if backend.device_of(t) == "cpu" and bool(xp.any(bad)):
         raise IndexError(f"{fn}: target holds class indices outside [0, {c - 1}] (and not ignore_index="
-                         f"{ignore_index})")
+                         f"{ignore_index}), got {sorted(set(t[bad].tolist()))[:5]}")
     return mask
 
 
@@ -191,7 +191,8 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     _check_reduction(reduction, "nll_loss")
     mask = _class_mask(x, t, weight, ignore_index, "nll_loss")
     axis = 0 if x.ndim == 1 else 1
-    picked = -red.sum(x * Tensor._make(mask), axis=axis)  # (N, d...)
+    hit = Tensor._make(mask != 0)  # where, not a plain product: a -inf log-probability of another class
+    picked = -red.sum(compare.where(hit, x * Tensor._make(mask), 0.0), axis=axis)  # times 0 is not NaN
     if reduction == "none":
         return picked
     total = red.sum(picked)
@@ -258,6 +259,8 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    if x.ndim == 0:
+        raise ValueError(f"cross_entropy: input must have shape (C,), (N, C) or (N, C, d1, ...), got {x.shape}")
     axis = 0 if x.ndim == 1 else 1
     logp = activation.log_softmax(x, axis=axis)
     c = x.shape[axis]
@@ -351,6 +354,10 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") ->
     p, y = tensor_arg(input, "input"), tensor_arg(target, "target")
     _check_reduction(reduction, "binary_cross_entropy")
     _same_shape(p, y, "binary_cross_entropy")
+    outside = (p.data < 0) | (p.data > 1) if backend.device_of(p.data) == "cpu" else None  # NaN propagates
+    if outside is not None and outside.any():
+        raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got values such as "
+                         f"{p.data[outside].ravel()[:3].tolist()}; for logits use binary_cross_entropy_with_logits")
     loss = BinaryCrossEntropy.apply(p, y)
     if weight is not None:
         loss = loss * tensor_arg(weight, "weight")
@@ -404,7 +411,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     _same_shape(x, y, "binary_cross_entropy_with_logits")
     r: Any = 1.0
     if pos_weight is not None:
-        r = (tensor_arg(pos_weight, "pos_weight") - 1.0) * y + 1.0
+        pw = tensor_arg(pos_weight, "pos_weight")
+        if pw.ndim > 1 or (pw.ndim == 1 and pw.shape[0] not in (1, x.shape[-1] if x.ndim else 1)):
+            raise ValueError(f"binary_cross_entropy_with_logits: pos_weight must have one entry per class "
+                             f"(the last axis of input {x.shape}), got shape {pw.shape}")
+        r = (pw - 1.0) * y + 1.0
     loss = (1.0 - y) * x + r * activation.softplus(-x)
     if weight is not None:
         loss = loss * tensor_arg(weight, "weight")

@@ -149,6 +149,9 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
         if t is not None and tuple(t.shape) != (c,):
             raise ValueError(f"batch_norm: {name} must have shape ({c},) for input with {c} channels "
                              f"(shape {x.shape}), got {tuple(t.shape)}")
+        if isinstance(t, Tensor) and t.device != x.device:  # checked before the running stats are touched
+            raise RuntimeError(f"batch_norm: {name} is on {t.device!r} but input is on {x.device!r}; "
+                               f"move the module or the input with .to({x.device!r})")
     stat_axes = (0,) + tuple(range(2, x.ndim))
     keep = (1, c) + (1,) * (x.ndim - 2)
     xp = backend.xp_of(x.data)

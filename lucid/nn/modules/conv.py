@@ -9,7 +9,7 @@ import numpy as np
 from lucid.nn import init
 from lucid.nn.functional.conv import _tuple, conv1d, conv2d
 from lucid.nn.module import Module
-from lucid.nn.modules._checks import boolean, positive_int
+from lucid.nn.modules._checks import boolean, floating_input, positive_int
 from lucid.nn.parameter import Parameter
 from lucid.ops._args import tensor_arg
 from lucid.tensor import Tensor
@@ -69,6 +69,7 @@ class _ConvNd(Module):
             spatial = "H, W" if nd == 2 else "L"
             raise ValueError(f"{type(self).__name__}(in_channels={self.in_channels}) expects input of shape "
                              f"(N, {self.in_channels}, {spatial}), got shape {x.shape}")
+        floating_input(x, type(self).__name__)
         return x
 
     def extra_repr(self) -> str:
@@ -123,6 +124,11 @@ class Conv2d(_ConvNd):
     (:math:`\\star` is cross-correlation with stride, padding and dilation); see
     :func:`lucid.nn.functional.conv2d` for the im2col implementation.
 
+    **Input dtype.** A floating-point input is required: an integer or boolean
+    tensor raises ``TypeError`` (convert it with ``x.float()``), the same rule
+    in every layer with float parameters; a silent promotion would hide a
+    data bug.
+
     Examples
     --------
     >>> import lucid
@@ -157,6 +163,11 @@ class Conv1d(_ConvNd):
         \\frac{\\partial L}{\\partial W_{o,c,p}} = \\sum_{n,i} G_{n,o,i}\\, x_{n,c,si+dp-P}
 
     Computed by :func:`lucid.nn.functional.conv1d` (``conv2d`` with height 1).
+
+    **Input dtype.** A floating-point input is required: an integer or boolean
+    tensor raises ``TypeError`` (convert it with ``x.float()``), the same rule
+    in every layer with float parameters; a silent promotion would hide a
+    data bug.
 
     Examples
     --------

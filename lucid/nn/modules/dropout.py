@@ -26,6 +26,10 @@ class Dropout(Module):
     In evaluation mode (``model.eval()``) the layer is the identity.  Masks come from
     :func:`lucid.random.generator`, so :func:`lucid.random.seed` makes them reproducible.
 
+    **Input dtype.** A floating-point input is required: an integer or boolean
+    tensor raises ``TypeError`` (convert it with ``x.float()``), since the kept
+    values are scaled by :math:`1/(1-p)`.
+
     Examples
     --------
     >>> import lucid

@@ -9,7 +9,7 @@ import numpy as np
 from lucid.nn import init
 from lucid.nn.functional.linear import linear
 from lucid.nn.module import Module
-from lucid.nn.modules._checks import boolean, positive_int
+from lucid.nn.modules._checks import boolean, floating_input, positive_int
 from lucid.nn.parameter import Parameter
 from lucid.ops._args import tensor_arg
 from lucid.tensor import Tensor
@@ -72,6 +72,11 @@ class Linear(Module):
     :func:`lucid.nn.functional.linear`; the gradients come from ``matmul``
     and ``add``.  Parameter count: ``in * out`` (+ ``out`` with bias).
 
+    **Input dtype.** A floating-point input is required: an integer or
+    boolean tensor raises ``TypeError`` (convert it with ``x.float()``), as
+    in every layer with float parameters.  A float64 input with the float32
+    parameters follows NumPy promotion and gives a float64 output.
+
     References
     ----------
     PyTorch, ``torch.nn.Linear`` (same shapes, names and initialisation).
@@ -110,6 +115,7 @@ class Linear(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         input = tensor_arg(input, "input")
+        floating_input(input, "Linear")
         if input.ndim == 0 or input.shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear(in_features={self.in_features}) got input with last dimension "

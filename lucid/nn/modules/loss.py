@@ -1,11 +1,19 @@
 """Loss layers: thin modules around :mod:`lucid.nn.functional.loss` that store the options."""
 from __future__ import annotations
 
+import numpy as np
+
 from lucid.nn.functional import loss as FL
 from lucid.nn.module import Module
 from lucid.tensor import Tensor
 
 __all__ = ["MSELoss", "L1Loss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"]
+
+
+def _ignore_index(value, owner: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{owner}: ignore_index must be an int (a class index), got {value!r} ({type(value).__name__})")
+    return int(value)
 
 
 class _Loss(Module):
@@ -101,7 +109,7 @@ class CrossEntropyLoss(_WeightedLoss):
         super().__init__(weight, reduction)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing!r}")
-        self.ignore_index, self.label_smoothing = int(ignore_index), float(label_smoothing)
+        self.ignore_index, self.label_smoothing = _ignore_index(ignore_index, type(self).__name__), float(label_smoothing)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return FL.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
@@ -133,7 +141,7 @@ class NLLLoss(_WeightedLoss):
 
     def __init__(self, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean") -> None:
         super().__init__(weight, reduction)
-        self.ignore_index = int(ignore_index)
+        self.ignore_index = _ignore_index(ignore_index, type(self).__name__)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return FL.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)

@@ -7,7 +7,7 @@ import numpy as np
 
 from lucid.nn.functional.normalization import batch_norm, layer_norm
 from lucid.nn.module import Module
-from lucid.nn.modules._checks import boolean, positive_int
+from lucid.nn.modules._checks import boolean, floating_input, number, positive_int
 from lucid.nn.parameter import Parameter
 from lucid.ops._args import tensor_arg
 from lucid.tensor import Tensor
@@ -26,7 +26,9 @@ class _BatchNorm(Module):
         super().__init__()
         name = type(self).__name__
         self.num_features = positive_int(num_features, "num_features", name)
-        if not eps > 0:
+        if momentum is not None:
+            number(momentum, "momentum", name)
+        if not number(eps, "eps", name) > 0:
             raise ValueError(f"{name}: eps must be > 0, got {eps!r}")
         if momentum is not None and not 0.0 <= momentum <= 1.0:
             raise ValueError(f"{name}: momentum must be in [0, 1] or None (cumulative average), got {momentum!r}")
@@ -61,6 +63,7 @@ class _BatchNorm(Module):
         if x.ndim not in self._dims or x.shape[1] != self.num_features:
             raise ValueError(f"{type(self).__name__}(num_features={self.num_features}) expects input of shape "
                              f"{self._shape_text.format(C=self.num_features)}, got shape {x.shape}")
+        floating_input(x, type(self).__name__)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data[...] = self.num_batches_tracked.data + 1
@@ -114,6 +117,11 @@ class BatchNorm2d(_BatchNorm):
     ----------
     S. Ioffe, C. Szegedy, "Batch Normalization", ICML 2015.
 
+    **Input dtype.** A floating-point input is required: an integer or boolean
+    tensor raises ``TypeError`` (convert it with ``x.float()``), the same rule
+    in every layer with float parameters; a silent promotion would hide a
+    data bug.
+
     Examples
     --------
     >>> import lucid
@@ -139,6 +147,13 @@ class BatchNorm1d(_BatchNorm):
     the batch (and the length ``L``).
 
     .. math:: y = \\gamma \\frac{x - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}} + \\beta
+
+    Notes
+    -----
+    **Input dtype.** A floating-point input is required: an integer or boolean
+    tensor raises ``TypeError`` (convert it with ``x.float()``), the same rule
+    in every layer with float parameters; a silent promotion would hide a
+    data bug.
 
     Examples
     --------
@@ -181,6 +196,11 @@ class LayerNorm(Module):
     ----------
     J. L. Ba, J. R. Kiros, G. E. Hinton, "Layer Normalization", 2016.
 
+    **Input dtype.** A floating-point input is required: an integer or boolean
+    tensor raises ``TypeError`` (convert it with ``x.float()``), the same rule
+    in every layer with float parameters; a silent promotion would hide a
+    data bug.
+
     Examples
     --------
     >>> import lucid
@@ -195,9 +215,9 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+        shape = normalized_shape if isinstance(normalized_shape, (tuple, list)) else (normalized_shape,)
         self.normalized_shape = tuple(positive_int(n, "normalized_shape", "LayerNorm") for n in shape)
-        if not eps > 0:
+        if not number(eps, "eps", "LayerNorm") > 0:
             raise ValueError(f"LayerNorm: eps must be > 0, got {eps!r}")
         self.eps = float(eps)
         self.elementwise_affine = boolean(elementwise_affine, "elementwise_affine", "LayerNorm")
@@ -212,6 +232,8 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, input: Tensor) -> Tensor:
+        input = tensor_arg(input, "input")
+        floating_input(input, "LayerNorm")
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from lucid.nn.module import Module
-from lucid.nn.modules._checks import boolean, positive_int
+from lucid.nn.modules._checks import boolean, floating_input, positive_int
 from lucid.nn.modules.activation import ReLU, Sigmoid
 from lucid.nn.modules.linear import Linear
 from lucid.nn.modules.pooling import GlobalAvgPool
@@ -99,6 +99,10 @@ class SEModule(Module):
     ``bias=True``; for :math:`C = 64, r = 16` that is :math:`2 \\cdot 64
     \\cdot 4 + 64 + 4 = 580`.
 
+    **Input dtype.** A floating-point input is required: an integer or
+    boolean tensor raises ``TypeError`` (convert it with ``x.float()``), as in
+    every layer with float parameters.
+
     **Batch axis.** The batch axis is required: an unbatched (C, H, W)
     would be indistinguishable from a batched (N, C, L).  Add one with
     ``x.unsqueeze(0)``.
@@ -167,6 +171,7 @@ class SEModule(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         x = tensor_arg(x, "x")
+        floating_input(x, "SEModule")
         self._check_input(x)
         s = self.pool(x)                                   # squeeze:    (N, C)
         g = self.sigmoid(self.fc2(self.relu(self.fc1(s))))  # excitation: (N, C), gates in (0, 1)
