@@ -5,7 +5,9 @@
 
 Both frameworks get the same number of threads (OMP/BLAS for NumPy, ``torch.set_num_threads``),
 the same data (the digits training split), batch size, optimiser (AdamW) and loss.
-Prints a small Markdown table of median epoch times.
+The epochs are interleaved (one lucid epoch, one PyTorch epoch, ...) so that
+load from other processes hits both alike.  Prints NumPy's BLAS and thread
+settings and a small Markdown table of median epoch times.
 """
 from __future__ import annotations
 
@@ -25,6 +27,10 @@ def parse_args():
     return p.parse_args()
 
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import clean_environment, environment_report  # noqa: E402
+
+clean_environment()  # re-exec without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, before NumPy is imported
 ARGS = parse_args()
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # before NumPy is imported
     os.environ[var] = str(ARGS.threads)
@@ -38,14 +44,15 @@ from lucid.data import DataLoader, load_digits  # noqa: E402
 from train_se_cnn import SECNN  # noqa: E402
 
 
-def time_lucid(train_set) -> list[float]:
+def lucid_epoch(train_set):
+    """A function that trains lucid's SECNN for one epoch and returns the seconds it took."""
     lucid.random.seed(0)
     model = SECNN(se=not ARGS.no_se)
     opt = optim.AdamW(model.parameters(), lr=5e-3, weight_decay=1e-4)
     loss_fn = nn.CrossEntropyLoss()
     loader = DataLoader(train_set, batch_size=ARGS.batch_size, shuffle=True, generator=0)
-    times = []
-    for _ in range(ARGS.epochs + 1):
+
+    def epoch() -> float:
         model.train()
         start = time.perf_counter()
         for x, y in loader:
@@ -53,11 +60,13 @@ def time_lucid(train_set) -> list[float]:
             opt.zero_grad()
             loss.backward()
             opt.step()
-        times.append(time.perf_counter() - start)
-    return times[1:]
+        return time.perf_counter() - start
+
+    return epoch
 
 
-def time_torch(train_set) -> list[float] | None:
+def torch_epoch(train_set):
+    """The same for the same network in PyTorch; None when PyTorch is not installed."""
     try:
         import torch
     except ImportError:
@@ -85,8 +94,8 @@ def time_torch(train_set) -> list[float] | None:
     x_all = torch.tensor(train_set.tensors[0].numpy())
     y_all = torch.tensor(train_set.tensors[1].numpy())
     gen = np.random.default_rng(0)
-    times = []
-    for _ in range(ARGS.epochs + 1):
+
+    def epoch() -> float:
         model.train()
         order = torch.tensor(gen.permutation(len(y_all)))
         start = time.perf_counter()
@@ -96,15 +105,24 @@ def time_torch(train_set) -> list[float] | None:
             opt.zero_grad()
             loss.backward()
             opt.step()
-        times.append(time.perf_counter() - start)
-    return times[1:]
+        return time.perf_counter() - start
+
+    return epoch
 
 
 def main() -> None:
+    env = environment_report(threads=ARGS.threads)
     train_set, _ = load_digits(seed=0)
-    lucid_times = time_lucid(train_set)
-    torch_times = time_torch(train_set)
+    epochs = {"lucid (NumPy)": lucid_epoch(train_set), "PyTorch (CPU)": torch_epoch(train_set)}
+    runs = {name: [] for name, fn in epochs.items() if fn is not None}
+    for i in range(ARGS.epochs + 1):  # one warm-up epoch each, then alternate
+        for name in runs:
+            seconds = epochs[name]()
+            if i:
+                runs[name].append(seconds)
+    lucid_times, torch_times = runs["lucid (NumPy)"], runs.get("PyTorch (CPU)")
     batches = -(-len(train_set) // ARGS.batch_size)
+    print(f"environment: {env}\n")
     print(f"SE-CNN ({'without' if ARGS.no_se else 'with'} SE), {len(train_set)} digits per epoch, batch "
           f"{ARGS.batch_size} ({batches} steps), {ARGS.threads} thread(s), median of {ARGS.epochs} epochs\n")
     print("| framework | epoch (s) | per step (ms) | vs PyTorch |")

@@ -36,7 +36,7 @@ def sum_to_shape(grad: Any, shape: tuple) -> Any:
         i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1
     )
     if axes:
-        grad = xp.sum(grad, axis=axes, keepdims=True)
+        grad = backend.sum(grad, axes, keepdims=True)
     if lead:
         grad = xp.reshape(grad, shape)
     return grad

@@ -227,9 +227,22 @@ class Function:
         if cls.floating:
             arrays = [_to_floating(a) for a in arrays]
 
-        if needs_grad:
+        if needs_grad:  # what the node records of each input, gathered in one pass
             ctx = Node()
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+            needs, parents, shapes, dtypes = [], [], [], []
+            for a in args:
+                if isinstance(a, Tensor):
+                    wanted = a.requires_grad
+                    needs.append(wanted)
+                    parents.append((a.grad_fn or a) if wanted else None)  # a node, or the leaf itself
+                    shapes.append(a.data.shape)
+                    dtypes.append(a.data.dtype)
+                else:
+                    needs.append(False)
+                    parents.append(None)
+                    shapes.append(None)
+                    dtypes.append(None)
+            ctx.needs_input_grad = tuple(needs)
         else:
             ctx = _Scratch()
         token = backend.quiet_float_errors_enter()  # inf and nan are results, not warnings (as in PyTorch)
@@ -249,12 +262,9 @@ class Function:
             return result
 
         ctx.fn = cls
-        ctx.parents = tuple(
-            (a.grad_fn if a.grad_fn is not None else a) if isinstance(a, Tensor) and a.requires_grad else None
-            for a in args
-        )
-        ctx.shapes = tuple(a.data.shape if isinstance(a, Tensor) else None for a in args)
-        ctx.dtypes = tuple(a.data.dtype if isinstance(a, Tensor) else None for a in args)
+        ctx.parents = parents
+        ctx.shapes = shapes
+        ctx.dtypes = dtypes
         ctx.seq = next(_creation_counter)
         if ctx.saved:
             ctx.versions = _versions_of_saved(ctx.saved, args, result)

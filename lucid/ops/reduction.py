@@ -39,7 +39,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdims):
         ctx.axes, ctx.keepdims, ctx.shape = axes, keepdims, x.shape
-        return backend.xp_of(x).sum(x, axis=axes, keepdims=keepdims)
+        return backend.sum(x, axes, keepdims)
 
     @staticmethod
     def backward(ctx, grad):
@@ -55,7 +55,7 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdims):
         ctx.axes, ctx.keepdims, ctx.shape = axes, keepdims, x.shape
-        return backend.xp_of(x).mean(x, axis=axes, keepdims=keepdims)
+        return backend.sum(x, axes, keepdims) / _count(x.shape, axes)
 
     @staticmethod
     def backward(ctx, grad):

