@@ -236,7 +236,7 @@ class Tensor:
                     f"backward() without grad works only for a single-element output, got shape "
                     f"{self.shape}; pass grad= an array of shape {self.shape} (e.g. lucid.ones_like(y))"
                 )
-            grad_array = xp.ones(self.data.shape, dtype=self.data.dtype, **_device_kw(self.data))
+            grad_array = xp.ones(self.data.shape, dtype=self.data.dtype, **backend.device_kwargs(self.data))
         else:
             grad_array = _grad_argument(grad, self)
         engine.run_backward([self], [grad_array], retain_graph=retain_graph)
@@ -596,6 +596,27 @@ class Tensor:
     def __ge__(self, other):
         return _ops.ge(self, other)
 
+    def __and__(self, other):
+        return _ops.logical_and(self, other)
+
+    def __rand__(self, other):
+        return _ops.logical_and(other, self)
+
+    def __or__(self, other):
+        return _ops.logical_or(self, other)
+
+    def __ror__(self, other):
+        return _ops.logical_or(other, self)
+
+    def __xor__(self, other):
+        return _ops.logical_xor(self, other)
+
+    def __rxor__(self, other):
+        return _ops.logical_xor(other, self)
+
+    def __invert__(self):
+        return _ops.logical_not(self)
+
     def __getitem__(self, index):
         return _ops.getitem(self, index)
 
@@ -774,9 +795,6 @@ class Tensor:
         return _ops.split(self, split_size_or_sections, axis, dim=dim)
 
 
-def _device_kw(array: Any) -> dict:
-    dev = backend.array_device(array)
-    return {} if dev is None else {"device": dev}
 
 
 def _grad_argument(grad: Any, root: Tensor) -> Any:

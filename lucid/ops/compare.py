@@ -61,7 +61,7 @@ class Clip(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved
         xp = backend.xp_of(x)
-        inside = xp.ones(x.shape, dtype=xp.bool, **_dev(x))
+        inside = xp.ones(x.shape, dtype=xp.bool, **backend.device_kwargs(x))
         if ctx.lo is not None:
             inside = inside & (x >= ctx.lo)
         if ctx.hi is not None:
@@ -89,9 +89,6 @@ class Where(Function):
         return None, ga, gb
 
 
-def _dev(x):
-    dev = backend.array_device(x)
-    return {} if dev is None else {"device": dev}
 
 
 def maximum(a, b) -> Tensor:
@@ -478,3 +475,63 @@ def ge(a, b) -> Tensor:
     Tensor([False,  True,  True])
     """
     return _compare("greater_equal", a, b)
+
+
+def _boolean(name: str, *args) -> Tensor:
+    tensors = [operand(a, "a") for a in args]
+    for t in tensors:
+        if isinstance(t, Tensor) and t.dtype.kind != "b":
+            raise TypeError(f"{name}: expects boolean tensors (e.g. the result of x > 0), got dtype {t.dtype}")
+    if len(tensors) == 1:
+        return Tensor._make(backend.xp_of(tensors[0].data).logical_not(tensors[0].data))
+    return _compare(name, *tensors)
+
+
+def logical_and(a, b) -> Tensor:
+    """Elementwise AND of boolean tensors (also ``a & b``); no gradient.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> x = lucid.tensor([-1.0, 0.5, 2.0])
+    >>> (x > 0) & (x < 1)
+    Tensor([False,  True, False])
+    """
+    return _boolean("logical_and", a, b)
+
+
+def logical_or(a, b) -> Tensor:
+    """Elementwise OR of boolean tensors (also ``a | b``); no gradient.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> x = lucid.tensor([-1.0, 0.5, 2.0])
+    >>> (x < 0) | (x > 1)
+    Tensor([ True, False,  True])
+    """
+    return _boolean("logical_or", a, b)
+
+
+def logical_xor(a, b) -> Tensor:
+    """Elementwise XOR of boolean tensors (also ``a ^ b``); no gradient.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> lucid.tensor([True, False]) ^ lucid.tensor([True, True])
+    Tensor([False,  True])
+    """
+    return _boolean("logical_xor", a, b)
+
+
+def logical_not(a) -> Tensor:
+    """Elementwise NOT of a boolean tensor (also ``~a``); no gradient.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> ~lucid.tensor([True, False])
+    Tensor([False,  True])
+    """
+    return _boolean("logical_not", a)

@@ -135,7 +135,7 @@ class Pad(Function):
     def forward(ctx, x, widths, value):
         xp = backend.xp_of(x)
         out_shape = tuple(s + lo + hi for s, (lo, hi) in zip(x.shape, widths))
-        out = xp.full(out_shape, value, dtype=x.dtype, **_device_kw(x))
+        out = xp.full(out_shape, value, dtype=x.dtype, **backend.device_kwargs(x))
         ctx.centre = tuple(slice(lo, lo + s) for s, (lo, _) in zip(x.shape, widths))
         out[ctx.centre] = x
         return out
@@ -145,9 +145,6 @@ class Pad(Function):
         return grad[ctx.centre], None, None
 
 
-def _device_kw(x):
-    dev = backend.array_device(x)
-    return {} if dev is None else {"device": dev}
 
 
 # ------------------------------------------------------------------------------ user functions

@@ -116,3 +116,22 @@ def test_comparison_functions(device):
     for name, op in [("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal),
                      ("gt", np.greater), ("ge", np.greater_equal)]:
         np.testing.assert_array_equal(getattr(lucid, name)(x, 2.0).numpy(), op([1.0, 2.0], 2.0))
+
+
+def test_logical_operators_on_boolean_tensors(device):
+    import numpy as np
+
+    a_np, b_np = np.array([True, True, False, False]), np.array([True, False, True, False])
+    a, b = lucid.tensor(a_np, device=device), lucid.tensor(b_np, device=device)
+    np.testing.assert_array_equal((a & b).numpy(), a_np & b_np)
+    np.testing.assert_array_equal((a | b).numpy(), a_np | b_np)
+    np.testing.assert_array_equal((a ^ b).numpy(), a_np ^ b_np)
+    np.testing.assert_array_equal((~a).numpy(), ~a_np)
+    assert not (a & b).requires_grad
+
+
+def test_logical_operators_refuse_float_tensors():
+    import pytest
+
+    with pytest.raises(TypeError, match="boolean tensors.*float32"):
+        lucid.tensor([1.0, 0.0]) & lucid.tensor([True, False])
