@@ -61,14 +61,22 @@ def environment_report(threads: int | None) -> dict:
 
 
 def interleaved_medians(cases: dict[str, Callable[[], object]], repeats: int, warmup: int = 3,
-                        inner: int = 1) -> dict[str, float]:
-    """Median seconds per call of each case, timing them in turn (so drift hits all alike)."""
+                        inner: int = 1, settle: int = 1) -> dict[str, float]:
+    """Median seconds per call of each case, timing them in turn (so drift hits all alike).
+
+    Before each timed sample a case runs ``settle`` untimed calls: thread
+    pools (OpenBLAS's, PyTorch's OpenMP) keep spinning for a moment after
+    their last job, and on a 2-core machine that spin would otherwise be
+    charged to whichever case runs next.
+    """
     for fn in cases.values():
         for _ in range(warmup):
             fn()
     samples: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(repeats):
         for name, fn in cases.items():
+            for _ in range(settle):
+                fn()
             start = time.perf_counter()
             for _ in range(inner):
                 fn()

@@ -262,9 +262,9 @@ class Function:
             return result
 
         ctx.fn = cls
-        ctx.parents = parents
-        ctx.shapes = shapes
-        ctx.dtypes = dtypes
+        ctx.parents = tuple(parents)
+        ctx.shapes = tuple(shapes)
+        ctx.dtypes = tuple(dtypes)
         ctx.seq = next(_creation_counter)
         if ctx.saved:
             ctx.versions = _versions_of_saved(ctx.saved, args, result)
@@ -327,16 +327,24 @@ def _promote(arrays: list, positions: tuple) -> list:
 
 def _versions_of_saved(saved: tuple, args: tuple, result) -> list | None:
     """Remember the version of every tensor whose array backward will read."""
-    versions = []
+    versions = None
     for arr in saved:
-        if arr is result.data:
-            versions.append((result._version, result._version[0], "output"))
+        if arr is None:
             continue
-        for i, a in enumerate(args):
-            if isinstance(a, Tensor) and arr is a.data:
-                versions.append((a._version, a._version[0], f"input {i}"))
-                break
-    return versions or None
+        if arr is result.data:
+            found = (result._version, result._version[0], "output")
+        else:
+            found = None
+            for i, a in enumerate(args):
+                if isinstance(a, Tensor) and arr is a.data:
+                    found = (a._version, a._version[0], f"input {i}")
+                    break
+            if found is None:
+                continue
+        if versions is None:
+            versions = []
+        versions.append(found)
+    return versions
 
 
 def _raise_device_mix(cls, args) -> None:

@@ -27,12 +27,12 @@ class MatMul(Function):
         if b is not None:  # dL/dA
             b2 = b[:, None] if b.ndim == 1 else b
             g2 = _as_matrix_grad(grad, a_ndim=len(ctx.shapes[0]), b_ndim=b.ndim)
-            ga = xp.matmul(g2, xp.matrix_transpose(b2))
+            ga = xp.matmul(g2, backend.mT(b2))
             ga = _back_to(ga, ctx.shapes[0], xp)
         if a is not None:  # dL/dB
             a2 = a[None, :] if a.ndim == 1 else a
             g2 = _as_matrix_grad(grad, a_ndim=a.ndim, b_ndim=len(ctx.shapes[1]))
-            gb = xp.matmul(xp.matrix_transpose(a2), g2)
+            gb = xp.matmul(backend.mT(a2), g2)
             gb = _back_to(gb, ctx.shapes[1], xp)
         return ga, gb
 

@@ -216,7 +216,7 @@ class Conv2d(Function):
             win = xp.reshape(win, (n, oh, ow, kh, kw, g, cg))
             cols = xp.reshape(xp.permute_dims(win, (5, 0, 1, 2, 3, 4, 6)), (g, n * oh * ow, k))
         wmat = xp.reshape(xp.permute_dims(xp.reshape(weight, (g, og, cg, kh, kw)), (0, 1, 3, 4, 2)), (g, og, k))
-        y = xp.matmul(cols, xp.matrix_transpose(wmat))  # (G, N*OH*OW, O/G)
+        y = xp.matmul(cols, backend.mT(wmat))  # (G, N*OH*OW, O/G)
         # channels-last result viewed as (N, O, OH, OW): no copy when G == 1
         y = xp.reshape(xp.permute_dims(xp.reshape(y, (g, n, oh, ow, og)), (1, 0, 4, 2, 3)), (n, o, oh, ow))
         if bias is not None:
@@ -243,7 +243,7 @@ class Conv2d(Function):
             top, _, left, _ = ctx.pads
             gx = xp.reshape(xp.permute_dims(gpad[:, top:top + h, left:left + w, ...], (0, 3, 4, 1, 2)), (n, c, h, w))
         if cols is not None:  # dL/dW = G^T cols, per group, back to (O, C/G, KH, KW)
-            gw = xp.reshape(xp.matmul(xp.matrix_transpose(gmat), cols), (g, og, kh, kw, cg))
+            gw = xp.reshape(xp.matmul(backend.mT(gmat), cols), (g, og, kh, kw, cg))
             gw = xp.reshape(xp.permute_dims(gw, (0, 1, 4, 2, 3)), (o, cg, kh, kw))
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             gb = xp.sum(grad, axis=(0, 2, 3))

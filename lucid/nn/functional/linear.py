@@ -24,7 +24,7 @@ class Linear(Function):
         xp = backend.xp_of(x)
         need_x, need_w = ctx.needs_input_grad[:2] if ctx.needs_input_grad else (False, False)
         ctx.save(x if need_w else None, weight if need_x else None)
-        y = xp.matmul(x, xp.matrix_transpose(weight))
+        y = xp.matmul(x, backend.mT(weight))
         return y if bias is None else y + bias
 
     @staticmethod
@@ -35,7 +35,7 @@ class Linear(Function):
         gw = gb = None
         rows = xp.reshape(grad, (-1, grad.shape[-1]))  # every leading axis is a batch of rows
         if x is not None:
-            gw = xp.matmul(xp.matrix_transpose(rows), xp.reshape(x, (-1, x.shape[-1])))
+            gw = xp.matmul(backend.mT(rows), xp.reshape(x, (-1, x.shape[-1])))
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             gb = xp.sum(rows, axis=0)
         return gx, gw, gb

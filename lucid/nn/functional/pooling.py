@@ -63,9 +63,9 @@ def _averaging_matrix(length: int, out: int, like: Any) -> Any:
 def _apply_along(xp, x, matrix, axis: int):
     """Contract ``x`` along ``axis`` with ``matrix`` (shape (new, old)): the axis' length becomes ``new``."""
     if axis == x.ndim - 1:
-        return xp.matmul(x, xp.matrix_transpose(matrix))
+        return xp.matmul(x, backend.mT(matrix))
     moved = xp.moveaxis(x, axis, -1)
-    return xp.moveaxis(xp.matmul(moved, xp.matrix_transpose(matrix)), -1, axis)
+    return xp.moveaxis(xp.matmul(moved, backend.mT(matrix)), -1, axis)
 
 
 class AdaptiveAvgPool(Function):
@@ -91,7 +91,7 @@ class AdaptiveAvgPool(Function):
     def backward(ctx, grad):
         xp = backend.xp_of(grad)
         for axis, matrix in reversed(ctx.mats):
-            grad = _apply_along(xp, grad, xp.matrix_transpose(matrix), axis)
+            grad = _apply_along(xp, grad, backend.mT(matrix), axis)
         if ctx.mean_axes:
             count = 1
             for a in ctx.mean_axes:
