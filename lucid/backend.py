@@ -681,11 +681,14 @@ def where_zero(keep: Any, x: Any) -> Any:
     all-one or all-zero bit patterns that are ANDed with the floats' bits.
     (``x * keep`` would be branch-free too, but makes nan from ``inf * 0``.)
     """
-    if type(x) is np.ndarray and type(keep) is np.ndarray and keep.shape == x.shape and x.dtype in _SAME_SIZE_INT:
+    if type(x) is np.ndarray and type(keep) is np.ndarray and keep.shape == x.shape and x.dtype in _SAME_SIZE_INT \
+            and x.size >= 1024:  # below that, the three calls cost more than the mispredictions they avoid
         ints = _SAME_SIZE_INT[x.dtype]
         bits = np.multiply(keep, ints(-1), dtype=ints)  # True -> 0b1...1, False -> 0
         np.bitwise_and(x.view(ints), bits, out=bits)
         return bits.view(x.dtype)
+    if type(x) is np.ndarray:
+        return np.where(keep, x, x.dtype.type(0))
     xp = xp_of(x)
     return xp.where(keep, x, xp.zeros((), dtype=x.dtype, **device_kwargs(x)))
 

@@ -144,10 +144,7 @@ class Tensor:
     @property
     def size(self) -> int:
         """The number of elements, as in NumPy (PyTorch's ``numel()``; the shape is :attr:`shape`)."""
-        n = 1
-        for s in self.data.shape:
-            n *= s
-        return n
+        return int(self.data.size)
 
     @property
     def dtype(self) -> np.dtype:

@@ -23,7 +23,7 @@ from typing import Any
 
 from lucid import backend
 from lucid.autograd import anomaly
-from lucid.autograd.grad_mode import no_grad
+from lucid.autograd.grad_mode import _state as _grad_state
 
 
 def sum_to_shape(grad: Any, shape: tuple) -> Any:
@@ -53,6 +53,9 @@ def _check_versions(node) -> None:
             )
 
 
+_EINSUM_MIN_SIZE = 1 << 14
+
+
 def sum_product_to_shape(grad: Any, other: Any, shape: tuple) -> Any:
     """``sum_to_shape(grad * other, shape)``, without the full-size product when it can.
 
@@ -62,8 +65,8 @@ def sum_product_to_shape(grad: Any, other: Any, shape: tuple) -> Any:
     both arrays once and writes only the small result; elsewhere it is the
     plain product and sum.
     """
-    if not hasattr(other, "shape") or shape == grad.shape:
-        return sum_to_shape(grad * other, shape)
+    if not hasattr(other, "shape") or shape == grad.shape or grad.size < _EINSUM_MIN_SIZE:
+        return sum_to_shape(grad * other, shape)  # small arrays: einsum's set-up costs more than the product
     n = grad.ndim
     if n > 26 or other.ndim > n:
         return sum_to_shape(grad * other, shape)
@@ -146,7 +149,12 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
         else:
             _accumulate_leaf(target, grad, capture, acc)
 
-    with no_grad(), backend.quiet_float_errors():  # gradient arithmetic is not recorded, inf/nan are not warned
+    # Gradient arithmetic is not recorded (grad mode off) and makes inf/nan without warnings.
+    # Plain state switches rather than `with` blocks: this runs once per backward, and for
+    # small graphs the context-manager machinery would cost as much as the arithmetic.
+    grad_was_enabled, _grad_state.enabled = _grad_state.enabled, False
+    errors_token = backend.quiet_float_errors_enter()
+    try:
         for root, g in zip(roots, root_grads):
             if root.grad_fn is None:
                 deliver(root, g)
@@ -187,6 +195,9 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
                 if g.dtype != dtype:  # the op promoted this input (float32 + float64): cast back
                     g = backend.xp_of(g).astype(g, dtype)
                 deliver(parent, g)
+    finally:
+        backend.quiet_float_errors_exit(errors_token)
+        _grad_state.enabled = grad_was_enabled
     return capture
 
 

@@ -128,6 +128,8 @@ class LogSumExp(Function):
 
 
 def _axes(x: Tensor, axis, keepdims, dim, keepdim):
+    if axis is None and dim is None and keepdim is None:  # the common x.sum(): every axis
+        return tuple(range(x.ndim)), bool(keepdims)
     axis = alias(axis, None, dim, "dim", "axis")
     keepdims = alias(keepdims, False, keepdim, "keepdim", "keepdims")
     return normalize_axis(axis, x.ndim), bool(keepdims)

@@ -37,7 +37,7 @@ class Linear(Function):
         if x is not None:
             gw = xp.matmul(backend.mT(rows), xp.reshape(x, (-1, x.shape[-1])))
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
-            gb = xp.sum(rows, axis=0)
+            gb = backend.sum(rows, (0,))
         return gx, gw, gb
 
 
