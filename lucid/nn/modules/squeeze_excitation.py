@@ -91,9 +91,10 @@ class SEModule(Module):
             \\underbrace{G_{ncp}\\, g_{nc}}_{\\text{through the scale}}
             \\;+\\; \\underbrace{\\frac{1}{P} \\frac{\\partial L}{\\partial s_{nc}}}_{\\text{through the squeeze}} .
 
-    None of this is written by hand: ``mean``, ``matmul``, ``add``,
-    ``relu``, ``sigmoid``, ``reshape`` and ``mul`` each know their own
-    backward, and the engine adds the two paths into ``x.grad``.
+    None of this is written by hand: ``mean``, ``linear`` (the affine map
+    of each ``Linear``), ``relu``, ``sigmoid``, ``reshape`` and ``mul`` each
+    know their own backward, and the engine adds the two paths into
+    ``x.grad``.
 
     **Parameters.** :math:`2 C h` weights, plus :math:`C + h` biases when
     ``bias=True``; for :math:`C = 64, r = 16` that is :math:`2 \\cdot 64
