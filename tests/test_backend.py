@@ -132,3 +132,17 @@ def test_fast_sum_matches_numpy_for_every_memory_order_and_axes(shape):
                     want = arr.astype(np.float64).sum(axis=axes, keepdims=keepdims)
                     assert got.shape == want.shape and got.dtype == np.float32
                     np.testing.assert_allclose(got, want, rtol=1e-4, atol=2e-3)
+
+
+@pytest.mark.parametrize("src, shape", [((2, 16, 1, 1), (2, 16, 8, 8)), ((3,), (4, 2, 3)), ((1,), (5,)), ((), (2, 2)),
+                                        ((4, 1), (4, 6))])
+def test_fast_broadcast_to_is_numpys_view(src, shape):
+    a = np.arange(int(np.prod(src)), dtype=np.float32).reshape(src)
+    view = backend.broadcast_to(a, shape)
+    np.testing.assert_array_equal(view, np.broadcast_to(a, shape))
+    assert not view.flags.writeable and np.shares_memory(view, a)
+
+
+def test_fast_broadcast_to_refuses_impossible_shapes():
+    with pytest.raises(ValueError, match=r"\(3,\).*\(4,\)"):
+        backend.broadcast_to(np.ones(3), (4,))

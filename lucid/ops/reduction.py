@@ -43,8 +43,7 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        xp = backend.xp_of(grad)
-        return xp.broadcast_to(_unreduce(grad, ctx.axes, ctx.keepdims), ctx.shape), None, None
+        return backend.broadcast_to(_unreduce(grad, ctx.axes, ctx.keepdims), ctx.shape), None, None
 
 
 class Mean(Function):
@@ -59,9 +58,8 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        xp = backend.xp_of(grad)
         n = _count(ctx.shape, ctx.axes)
-        return xp.broadcast_to(_unreduce(grad, ctx.axes, ctx.keepdims) / n, ctx.shape), None, None
+        return backend.broadcast_to(_unreduce(grad, ctx.axes, ctx.keepdims) / n, ctx.shape), None, None
 
 
 class Var(Function):

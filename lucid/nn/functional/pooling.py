@@ -96,7 +96,7 @@ class AdaptiveAvgPool(Function):
             count = 1
             for a in ctx.mean_axes:
                 count *= ctx.shape[a]
-            grad = xp.broadcast_to(grad / count, ctx.shape)
+            grad = backend.broadcast_to(grad / count, ctx.shape)
         return grad, None
 
 
