@@ -43,8 +43,9 @@ def sum_to_shape(grad: Any, shape: tuple) -> Any:
 
 
 def _check_versions(node) -> None:
-    for counter, expected, which in node.versions:
+    for counter, expected, position in node.versions:
         if counter[0] != expected:
+            which = "output" if position < 0 else f"input {position}"
             raise RuntimeError(
                 f"one of the arrays needed to compute the gradient of {node.fn.__name__} "
                 f"(its {which}) has been modified by an in-place operation: it was at "

@@ -332,12 +332,12 @@ def _versions_of_saved(saved: tuple, args: tuple, result) -> list | None:
         if arr is None:
             continue
         if arr is result.data:
-            found = (result._version, result._version[0], "output")
+            found = (result._version, result._version[0], -1)  # -1: the op's output
         else:
             found = None
             for i, a in enumerate(args):
                 if isinstance(a, Tensor) and arr is a.data:
-                    found = (a._version, a._version[0], f"input {i}")
+                    found = (a._version, a._version[0], i)  # i: the op's input number
                     break
             if found is None:
                 continue
