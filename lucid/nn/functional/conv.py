@@ -12,6 +12,14 @@ All four share one piece of machinery, *im2col*:
    "columns") and multiplies it with the flattened kernels: one matrix
    product per group, done by BLAS; pooling reduces over the window axes.
 
+Convolution does this in *channels-last* order: the input is copied once
+into a padded ``(N, Hp, Wp, C)`` buffer and its windows are
+``(N, OH, OW, KH, KW, C)``, so each row of the column matrix is a run of
+contiguous memory and the three matrix products (forward, dL/dx, dL/dW)
+read and write contiguous memory.  The output is the ``(N, OH, OW, O)``
+product *viewed* as ``(N, O, OH, OW)``: the shape PyTorch users expect,
+without a copy (elementwise ops that follow keep that memory order).
+
 The backward of im2col is *col2im*: every window position hands its
 gradient back to the input pixels it read.  Windows overlap, so the
 gradient of a pixel is a sum; :func:`_col2im` adds one strided slice per
@@ -246,7 +254,7 @@ class Conv2d(Function):
             gw = xp.reshape(xp.matmul(backend.mT(gmat), cols), (g, og, kh, kw, cg))
             gw = xp.reshape(xp.permute_dims(gw, (0, 1, 4, 2, 3)), (o, cg, kh, kw))
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
-            gb = xp.sum(grad, axis=(0, 2, 3))
+            gb = backend.sum(grad, (0, 2, 3))  # a BLAS sum in the channels-last layout
         return gx, gw, gb
 
 
