@@ -502,6 +502,13 @@ def mT(array: Any) -> Any:
     NumPy arrays have the array-API attribute ``.mT`` (cheaper than the
     ``numpy.matrix_transpose`` function, a Python wrapper); CuPy arrays lack
     it, so they go through the namespace's ``matrix_transpose``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> lucid.backend.mT(np.zeros((5, 2, 3))).shape
+    (5, 3, 2)
     """
     if type(array) is np.ndarray:
         return array.mT
@@ -516,6 +523,17 @@ def broadcast_to(array: Any, shape: tuple) -> Any:
     view is just the same memory with stride 0 on the stretched axes, made
     here directly (about 0.6 us).  NumPy still checks that the view fits in
     the array's memory.  Other arrays use the library's ``broadcast_to``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> view = lucid.backend.broadcast_to(np.array([[1.0], [2.0]]), (2, 3))
+    >>> view
+    array([[1., 1., 1.],
+           [2., 2., 2.]])
+    >>> view.flags.writeable
+    False
     """
     if type(array) is np.ndarray and array.flags.c_contiguous and array.ndim <= len(shape):
         lead = len(shape) - array.ndim
@@ -780,6 +798,14 @@ def sum(array: Any, axis: tuple, keepdims: bool = False) -> Any:  # noqa: A001 -
     ``numpy.sum``.  Its rounding is as good as NumPy's pairwise sum for runs
     up to 65,536 elements; longer runs, other axes, small arrays, other
     dtypes and other libraries use the library's own sum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> x = np.ones((2, 3, 64, 64), dtype=np.float32)
+    >>> lucid.backend.sum(x, (2, 3))[0]
+    array([4096., 4096., 4096.], dtype=float32)
     """
     if type(array) is np.ndarray:
         if array.dtype.kind == "f" and array.dtype.itemsize >= 4 and axis and array.size >= 4096:
