@@ -496,6 +496,25 @@ def array_device(array: Any) -> Any:
 
 
 
+def reshape(array: Any, shape: tuple) -> Any:
+    """``xp.reshape(array, shape)``: a view when the memory allows, else a copy.
+
+    On NumPy the array's own method, which skips ``numpy.reshape``'s Python
+    wrapper (about 1 us, as much as the rest of a small reshape).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> lucid.backend.reshape(np.arange(6), (2, 3))
+    array([[0, 1, 2],
+           [3, 4, 5]])
+    """
+    if type(array) is np.ndarray:
+        return array.reshape(shape)
+    return xp_of(array).reshape(array, shape)
+
+
 def mT(array: Any) -> Any:
     """The matrix transpose (last two axes swapped) as a view.
 

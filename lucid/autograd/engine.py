@@ -30,7 +30,6 @@ def sum_to_shape(grad: Any, shape: tuple) -> Any:
     """Sum ``grad`` over the axes that broadcasting added or stretched, so it has ``shape``."""
     if grad.shape == shape:
         return grad
-    xp = backend.xp_of(grad)
     lead = grad.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1
@@ -38,7 +37,7 @@ def sum_to_shape(grad: Any, shape: tuple) -> Any:
     if axes:
         grad = backend.sum(grad, axes, keepdims=True)
     if lead:
-        grad = xp.reshape(grad, shape)
+        grad = backend.reshape(grad, shape)
     return grad
 
 
@@ -76,13 +75,13 @@ def sum_product_to_shape(grad: Any, other: Any, shape: tuple) -> Any:
     kept = [i for i, size in enumerate(other.shape) if size == grad.shape[off + i]]
     squeezed = other
     if len(kept) != other.ndim:  # other's stretched axes (length 1) carry no letter
-        squeezed = backend.xp_of(other).reshape(other, tuple(other.shape[i] for i in kept))
+        squeezed = backend.reshape(other, tuple(other.shape[i] for i in kept))
     off_t = n - len(shape)
     result = "".join(letters[off_t + j] for j, size in enumerate(shape) if size == grad.shape[off_t + j])
     summed = backend.einsum(f"{letters},{''.join(letters[off + i] for i in kept)}->{result}", grad, squeezed)
     if summed is None:
         return sum_to_shape(grad * other, shape)
-    return backend.xp_of(summed).reshape(summed, shape)
+    return backend.reshape(summed, shape)
 
 
 class _Accumulator:

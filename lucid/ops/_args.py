@@ -78,6 +78,11 @@ def shape_arg(shape: tuple, name: str = "shape") -> tuple[int, ...]:
     """``f(2, 3)`` and ``f((2, 3))`` both mean the shape (2, 3)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
+    for s in shape:  # the common case, plain Python ints, needs no conversion
+        if type(s) is not int:
+            break
+    else:
+        return tuple(shape)
     for s in shape:
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
             raise TypeError(f"{name} must be ints, got {shape!r}")

@@ -80,8 +80,8 @@ class GetItem(Function):
             if single is not None:  # the portable form of fancy indexing on one axis
                 pos, arr = single
                 xp = backend.xp_of(x)
-                flat = xp.take(x, xp.reshape(arr, (-1,)), axis=pos)
-                return xp.reshape(flat, x.shape[:pos] + tuple(arr.shape) + x.shape[pos + 1:])
+                flat = xp.take(x, backend.reshape(arr, (-1,)), axis=pos)
+                return backend.reshape(flat, x.shape[:pos] + tuple(arr.shape) + x.shape[pos + 1:])
         return x[index]
 
     @staticmethod
@@ -91,7 +91,7 @@ class GetItem(Function):
         if all(_is_basic(i) for i in index) or _is_mask(index):
             plain = tuple(i for i in index if i is not None)  # the array API cannot assign through None
             if len(plain) != len(index):
-                grad = backend.xp_of(grad).reshape(grad, out[plain].shape)  # drop the new length-1 axes
+                grad = backend.reshape(grad, out[plain].shape)  # drop the new length-1 axes
             out[_key(plain)] = grad  # no position is hit twice: a plain assignment is the sum
             return out, None
         if type(grad) is np.ndarray:
@@ -101,9 +101,8 @@ class GetItem(Function):
         if single is None:
             raise NotImplementedError("indexing with several index arrays is only differentiable on the CPU")
         pos, arr = single
-        xp = backend.xp_of(grad)
-        values = xp.reshape(grad, ctx.shape[:pos] + (-1,) + ctx.shape[pos + 1:])
-        return backend.index_add(out, pos, xp.reshape(arr, (-1,)), values), None
+        values = backend.reshape(grad, ctx.shape[:pos] + (-1,) + ctx.shape[pos + 1:])
+        return backend.index_add(out, pos, backend.reshape(arr, (-1,)), values), None
 
 
 def _key(index: tuple):

@@ -51,7 +51,7 @@ def _as_matrix_grad(grad, a_ndim: int, b_ndim: int):
 def _back_to(g, shape, xp):
     """Sum over broadcast batch axes and drop the axis a 1-D operand was given."""
     if len(shape) == 1:
-        g = xp.reshape(sum_to_shape(g, (1, shape[0]) if g.shape[-2] == 1 else (shape[0], 1)), shape)
+        g = backend.reshape(sum_to_shape(g, (1, shape[0]) if g.shape[-2] == 1 else (shape[0], 1)), shape)
         return g
     return sum_to_shape(g, shape)
 

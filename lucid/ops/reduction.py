@@ -19,11 +19,10 @@ def _unreduce(grad, axes, keepdims):
     """Reinsert the reduced axes (length 1) so ``grad`` broadcasts against the input."""
     if keepdims or not axes:
         return grad
-    xp = backend.xp_of(grad)
     shape = list(grad.shape)
     for a in axes:  # axes are sorted, so inserting in order lands each where it was
         shape.insert(a, 1)
-    return xp.reshape(grad, tuple(shape))
+    return backend.reshape(grad, tuple(shape))
 
 
 def _count(shape, axes) -> int:
@@ -92,7 +91,7 @@ class Extreme(Function):
         y = reduce(x, axis=axes, keepdims=True)
         ctx.axes, ctx.keepdims = axes, keepdims
         ctx.save(x, y)
-        return y if keepdims else xp.reshape(y, tuple(s for i, s in enumerate(x.shape) if i not in axes))
+        return y if keepdims else backend.reshape(y, tuple(s for i, s in enumerate(x.shape) if i not in axes))
 
     @staticmethod
     def backward(ctx, grad):
@@ -116,7 +115,7 @@ class LogSumExp(Function):
         y = xp.log(xp.sum(xp.exp(x - m), axis=axes, keepdims=True)) + m
         ctx.axes, ctx.keepdims = axes, keepdims
         ctx.save(x, y)
-        return y if keepdims else xp.reshape(y, tuple(s for i, s in enumerate(x.shape) if i not in axes))
+        return y if keepdims else backend.reshape(y, tuple(s for i, s in enumerate(x.shape) if i not in axes))
 
     @staticmethod
     def backward(ctx, grad):
@@ -561,9 +560,9 @@ def _index_reduction(x, axis, keepdims, dim, keepdim, largest: bool) -> Tensor:
     xp = backend.xp_of(x.data)
     fn = xp.argmax if largest else xp.argmin
     if axis is None:
-        out = fn(xp.reshape(x.data, (-1,)))
+        out = fn(backend.reshape(x.data, (-1,)))
         if keepdims:
-            out = xp.reshape(out, (1,) * x.ndim)
+            out = backend.reshape(out, (1,) * x.ndim)
         return Tensor._make(out)
     (a,) = normalize_axis(axis, x.ndim)
     return Tensor._make(fn(x.data, axis=a, keepdims=keepdims))

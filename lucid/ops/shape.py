@@ -25,11 +25,11 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
-        return backend.xp_of(x).reshape(x, shape)
+        return backend.reshape(x, shape)
 
     @staticmethod
     def backward(ctx, grad):
-        return backend.xp_of(grad).reshape(grad, ctx.shape), None
+        return backend.reshape(grad, ctx.shape), None
 
 
 class Permute(Function):
@@ -108,7 +108,7 @@ class Tile(Function):
         xp = backend.xp_of(grad)
         reps = tuple(g // s if s else 0 for g, s in zip(grad.shape, ctx.shape))
         split = tuple(d for pair in zip(reps, ctx.shape) for d in pair)  # (r0, s0, r1, s1, ...)
-        summed = xp.sum(xp.reshape(grad, split), axis=tuple(range(0, 2 * len(reps), 2)))
+        summed = xp.sum(backend.reshape(grad, split), axis=tuple(range(0, 2 * len(reps), 2)))
         return summed, None
 
 
@@ -125,7 +125,7 @@ class RepeatInterleave(Function):
         xp = backend.xp_of(grad)
         a = ctx.axis
         shape = grad.shape[:a] + (grad.shape[a] // ctx.repeats, ctx.repeats) + grad.shape[a + 1:]
-        return xp.sum(xp.reshape(grad, shape), axis=a + 1), None, None
+        return xp.sum(backend.reshape(grad, shape), axis=a + 1), None, None
 
 
 class Pad(Function):
@@ -191,16 +191,21 @@ def reshape(x, *shape) -> Tensor:
     """
     x = tensor_arg(x, "x")
     shape = shape_arg(shape)
-    known = 1
+    known, inferred = 1, 0  # product of the given sizes; how many -1
     for s in shape:
-        if s != -1:
+        if s >= 0:
             known *= s
-    if shape.count(-1) > 1 or any(s < -1 for s in shape):
+        elif s == -1:
+            inferred += 1
+        else:
+            inferred = 2  # a negative size other than -1: reported below
+    if inferred > 1:
         raise ValueError(f"reshape: shape {shape} may contain at most one -1 and no other negative size")
-    if (-1 in shape and (known == 0 or x.size % known)) or (-1 not in shape and known != x.size):
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into shape {shape}")
-    if -1 in shape:
-        shape = tuple(x.size // known if s == -1 else s for s in shape)
+    size = x.size
+    if (known != size) if not inferred else (known == 0 or size % known):
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({size} elements) into shape {shape}")
+    if inferred:
+        shape = tuple(size // known if s == -1 else s for s in shape)
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape)

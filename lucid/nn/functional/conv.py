@@ -123,7 +123,7 @@ def _windows(xpad: Any, kernel: tuple, stride: tuple, dilation: tuple, out_hw: t
         for j in range(kw)
     ]
     n, c = xpad.shape[:2]
-    return xp.reshape(xp.stack(taps, axis=-1), (n, c, oh, ow, kh, kw))
+    return backend.reshape(xp.stack(taps, axis=-1), (n, c, oh, ow, kh, kw))
 
 
 def _col2im(cols: Any, padded_hw: tuple, stride: tuple, dilation: tuple) -> Any:
@@ -176,7 +176,7 @@ def _windows_channels_last(xpad: Any, kernel: tuple, stride: tuple, dilation: tu
         for j in range(kw)
     ]
     n, c = xpad.shape[0], xpad.shape[3]
-    return xp.reshape(xp.stack(taps, axis=3), (n, oh, ow, kh, kw, c))
+    return backend.reshape(xp.stack(taps, axis=3), (n, oh, ow, kh, kw, c))
 
 
 def _col2im_channels_last(cols: Any, padded_hw: tuple, stride: tuple, dilation: tuple) -> Any:
@@ -219,16 +219,16 @@ class Conv2d(Function):
         ow = _out_size(wp, 0, kw, stride[1], dilation[1])
         win = _windows_channels_last(_pad_channels_last(x, pads), (kh, kw), stride, dilation, (oh, ow))
         if g == 1:  # the one copy of the forward: (N, OH, OW, KH, KW, C) -> (1, N*OH*OW, KH*KW*C)
-            cols = xp.reshape(win, (1, n * oh * ow, k))
+            cols = backend.reshape(win, (1, n * oh * ow, k))
         else:
-            win = xp.reshape(win, (n, oh, ow, kh, kw, g, cg))
-            cols = xp.reshape(xp.permute_dims(win, (5, 0, 1, 2, 3, 4, 6)), (g, n * oh * ow, k))
-        wmat = xp.reshape(xp.permute_dims(xp.reshape(weight, (g, og, cg, kh, kw)), (0, 1, 3, 4, 2)), (g, og, k))
+            win = backend.reshape(win, (n, oh, ow, kh, kw, g, cg))
+            cols = backend.reshape(xp.permute_dims(win, (5, 0, 1, 2, 3, 4, 6)), (g, n * oh * ow, k))
+        wmat = backend.reshape(xp.permute_dims(backend.reshape(weight, (g, og, cg, kh, kw)), (0, 1, 3, 4, 2)), (g, og, k))
         y = xp.matmul(cols, backend.mT(wmat))  # (G, N*OH*OW, O/G)
         # channels-last result viewed as (N, O, OH, OW): no copy when G == 1
-        y = xp.reshape(xp.permute_dims(xp.reshape(y, (g, n, oh, ow, og)), (1, 0, 4, 2, 3)), (n, o, oh, ow))
+        y = backend.reshape(xp.permute_dims(backend.reshape(y, (g, n, oh, ow, og)), (1, 0, 4, 2, 3)), (n, o, oh, ow))
         if bias is not None:
-            y = y + xp.reshape(bias, (1, o, 1, 1))
+            y = y + backend.reshape(bias, (1, o, 1, 1))
         need_x, need_w = ctx.needs_input_grad[:2] if ctx.needs_input_grad else (False, False)
         ctx.save(cols if need_w else None, wmat if need_x else None)
         ctx.geometry = (n, c, h, w, o, cg, kh, kw, g, oh, ow, hp, wp)
@@ -242,17 +242,17 @@ class Conv2d(Function):
         og = o // g
         xp = backend.xp_of(grad)
         # (G, N*OH*OW, O/G): a view when grad is channels-last (as the forward's output is), else a small copy
-        gmat = xp.reshape(xp.permute_dims(xp.reshape(grad, (n, g, og, oh, ow)), (1, 0, 3, 4, 2)), (g, n * oh * ow, og))
+        gmat = backend.reshape(xp.permute_dims(backend.reshape(grad, (n, g, og, oh, ow)), (1, 0, 3, 4, 2)), (g, n * oh * ow, og))
         gx = gw = gb = None
         if wmat is not None:  # dL/dx: back through the matrix product, then col2im (channels-last)
-            gcols = xp.reshape(xp.matmul(gmat, wmat), (g, n, oh, ow, kh, kw, cg))
+            gcols = backend.reshape(xp.matmul(gmat, wmat), (g, n, oh, ow, kh, kw, cg))
             gcols = xp.permute_dims(gcols, (1, 2, 3, 4, 5, 0, 6))  # (N, OH, OW, KH, KW, G, C/G): a view
             gpad = _col2im_channels_last(gcols, (hp, wp), ctx.stride, ctx.dilation)  # (N, Hp, Wp, G, C/G)
             top, _, left, _ = ctx.pads
-            gx = xp.reshape(xp.permute_dims(gpad[:, top:top + h, left:left + w, ...], (0, 3, 4, 1, 2)), (n, c, h, w))
+            gx = backend.reshape(xp.permute_dims(gpad[:, top:top + h, left:left + w, ...], (0, 3, 4, 1, 2)), (n, c, h, w))
         if cols is not None:  # dL/dW = G^T cols, per group, back to (O, C/G, KH, KW)
-            gw = xp.reshape(xp.matmul(backend.mT(gmat), cols), (g, og, kh, kw, cg))
-            gw = xp.reshape(xp.permute_dims(gw, (0, 1, 4, 2, 3)), (o, cg, kh, kw))
+            gw = backend.reshape(xp.matmul(backend.mT(gmat), cols), (g, og, kh, kw, cg))
+            gw = backend.reshape(xp.permute_dims(gw, (0, 1, 4, 2, 3)), (o, cg, kh, kw))
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             gb = backend.sum(grad, (0, 2, 3))  # a BLAS sum in the channels-last layout
         return gx, gw, gb

@@ -33,9 +33,9 @@ class Linear(Function):
         xp = backend.xp_of(grad)
         gx = xp.matmul(grad, weight) if weight is not None else None
         gw = gb = None
-        rows = xp.reshape(grad, (-1, grad.shape[-1]))  # every leading axis is a batch of rows
+        rows = backend.reshape(grad, (-1, grad.shape[-1]))  # every leading axis is a batch of rows
         if x is not None:
-            gw = xp.matmul(backend.mT(rows), xp.reshape(x, (-1, x.shape[-1])))
+            gw = xp.matmul(backend.mT(rows), backend.reshape(x, (-1, x.shape[-1])))
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             gb = backend.sum(rows, (0,))
         return gx, gw, gb

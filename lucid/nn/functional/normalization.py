@@ -47,9 +47,9 @@ class Normalize(Function):
         xhat = (x - mean) * inv_std
         y = xhat
         if weight is not None:
-            y = y * xp.reshape(weight, param_shape)
+            y = y * backend.reshape(weight, param_shape)
         if bias is not None:
-            y = y + xp.reshape(bias, param_shape)
+            y = y + backend.reshape(bias, param_shape)
         ctx.save(xhat, inv_std, weight)
         own = weight if weight is not None else bias
         ctx.own_shape = None if own is None else tuple(own.shape)
@@ -62,7 +62,7 @@ class Normalize(Function):
         xp = backend.xp_of(grad)
         param_axes = tuple(i for i, n in enumerate(ctx.param_shape) if n == 1)  # axes gamma was broadcast over
         need = tuple(ctx.needs_input_grad) + (False,) * (3 - len(ctx.needs_input_grad))
-        gamma = None if weight is None else xp.reshape(weight, ctx.param_shape)
+        gamma = None if weight is None else backend.reshape(weight, ctx.param_shape)
         # Batch norm in training: the statistics run over the axes gamma is broadcast over, so the two
         # sums that dgamma and dbeta are made of, sum(g * xhat) and sum(g), are also all that dx needs.
         shared = ctx.batch_stats and tuple(ctx.stat_axes) == param_axes
@@ -86,9 +86,9 @@ class Normalize(Function):
             else:
                 gx = gxhat * inv_std
         if need[1]:
-            gw = xp.reshape(sum_gx, ctx.own_shape)
+            gw = backend.reshape(sum_gx, ctx.own_shape)
         if need[2]:
-            gb = xp.reshape(sum_g, ctx.own_shape)
+            gb = backend.reshape(sum_g, ctx.own_shape)
         return gx, gw, gb
 
 
@@ -186,7 +186,6 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
                                f"move the module or the input with .to({x.device!r})")
     stat_axes = (0,) + tuple(range(2, x.ndim))
     keep = (1, c) + (1,) * (x.ndim - 2)
-    xp = backend.xp_of(x.data)
     if training:
         m = x.size // c
         if m <= 1:
@@ -196,13 +195,13 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
         centered = x.data - mean
         var = _sum(centered, stat_axes, centered) / m  # (faster than xp.var, see _sum)
         if running_mean is not None:
-            _blend(running_mean, xp.reshape(mean, (c,)), momentum)
+            _blend(running_mean, backend.reshape(mean, (c,)), momentum)
         if running_var is not None:
-            _blend(running_var, xp.reshape(var, (c,)) * (m / (m - 1)), momentum)
+            _blend(running_var, backend.reshape(var, (c,)) * (m / (m - 1)), momentum)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are required when training=False")
-        mean, var = xp.reshape(running_mean.data, keep), xp.reshape(running_var.data, keep)
+        mean, var = backend.reshape(running_mean.data, keep), backend.reshape(running_var.data, keep)
     weight = None if weight is None else tensor_arg(weight, "weight")
     bias = None if bias is None else tensor_arg(bias, "bias")
     return Normalize.apply(x, weight, bias, mean=mean, var=var, eps=float(eps), stat_axes=stat_axes,
