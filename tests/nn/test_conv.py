@@ -194,3 +194,19 @@ def test_conv_errors():
         nn.Conv2d(3, 4, 3)(lucid.zeros((1, 4, 5, 5)))
     with pytest.raises(ValueError, match=r"padding should be at most half of kernel_size"):
         F.max_pool2d(lucid.zeros((1, 1, 5, 5)), 2, padding=2)
+
+
+def test_float64_input_to_a_float32_conv_promotes_like_linear():
+    """Every layer follows NumPy promotion for float inputs; the gradients keep each input's dtype."""
+    import numpy as np
+
+    import lucid
+    from lucid import nn
+
+    conv = nn.Conv2d(3, 4, 3, padding=1)
+    x = lucid.tensor(np.random.default_rng(0).standard_normal((2, 3, 6, 6)), requires_grad=True)
+    y = conv(x)
+    y.sum().backward()
+    assert y.dtype == np.float64 and x.grad.dtype == np.float64 and conv.weight.grad.dtype == np.float32
+    expected = conv.double()(x.detach()).numpy()
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-6)

@@ -208,6 +208,8 @@ class Conv2d(Function):
     * ``dL/dW = G^T @ cols``, ``dL/dcols = G @ Wm`` then col2im, ``dL/db = sum of G``.
     """
 
+    promote = (0, 1, 2)  # float64 input with float32 weights: float64, as in every layer (NumPy's rule)
+
     @staticmethod
     def forward(ctx, x, weight, bias, *, stride, pads, dilation, groups):
         xp = backend.xp_of(x)
@@ -275,8 +277,9 @@ def _check_conv(x: Tensor, weight: Tensor, bias: Tensor | None, groups: int, nd:
                          f"{cg * groups} channels, got input with {x.shape[1]} channels (shape {x.shape})")
     if bias is not None and bias.shape != (o,):
         raise ValueError(f"{fn}: bias must have shape ({o},) to match out_channels, got {bias.shape}")
-    if x.dtype != weight.dtype:
-        raise TypeError(f"{fn}: input and weight must have the same dtype, got {x.dtype} and {weight.dtype}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{fn}: input must be a floating-point tensor like the weight ({weight.dtype}), got dtype "
+                        f"{x.dtype}; convert it first with input.float()")
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:

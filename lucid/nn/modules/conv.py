@@ -127,7 +127,8 @@ class Conv2d(_ConvNd):
     **Input dtype.** A floating-point input is required: an integer or boolean
     tensor raises ``TypeError`` (convert it with ``x.float()``), the same rule
     in every layer with float parameters; a silent promotion would hide a
-    data bug.
+    data bug.  A float64 input with the float32 parameters follows NumPy
+    promotion and gives a float64 output, as in ``Linear``.
 
     Examples
     --------
@@ -167,7 +168,8 @@ class Conv1d(_ConvNd):
     **Input dtype.** A floating-point input is required: an integer or boolean
     tensor raises ``TypeError`` (convert it with ``x.float()``), the same rule
     in every layer with float parameters; a silent promotion would hide a
-    data bug.
+    data bug.  A float64 input with the float32 parameters follows NumPy
+    promotion and gives a float64 output, as in ``Linear``.
 
     Examples
     --------
