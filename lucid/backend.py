@@ -388,21 +388,16 @@ def asarray(data: Any, dtype: Any = None, device: str = CPU) -> Any:
     """
     device = normalize_device(device)
     if device == CPU:
-        if not isinstance(data, np.ndarray) and not isinstance(data, (list, tuple, int, float, bool, np.generic)):
-            if is_array(data) or hasattr(data, "__array_namespace__"):
-                data = to_host(data)
+        if not isinstance(data, (np.ndarray, np.generic, list, tuple, int, float, bool)) \
+                and hasattr(data, "__array_namespace__"):
+            data = to_host(data)  # an array of another device comes back to the host
         return np.asarray(data, dtype=None if dtype is None else to_numpy_dtype(dtype))
     xp, dev = _namespace_for(device)
     if not is_array(data):
         data = np.asarray(data, dtype=None if dtype is None else to_numpy_dtype(dtype))
-        if dtype is None:
-            dtype = data.dtype
-    elif dtype is None:
-        dtype = data.dtype
+    dtype = data.dtype if dtype is None else dtype
     kwargs = {} if dev is None else {"device": dev}
-    if isinstance(data, np.ndarray) and _accelerator is not None and _accelerator.name == "cupy":
-        return xp.asarray(data, dtype=native_dtype(xp, dtype))
-    if isinstance(data, np.ndarray):
+    if isinstance(data, np.ndarray) and _accelerator.name != "cupy":
         # a stand-in namespace: build from nested Python values so it never holds NumPy memory
         out = xp.asarray(data.tolist() if data.ndim else data.item(), dtype=native_dtype(xp, dtype), **kwargs)
         return out if data.size else xp.reshape(out, data.shape)  # [] of shape (0, 3) lists as (0,)

@@ -251,8 +251,8 @@ class Function:
         except ValueError as exc:
             if "broadcast" not in str(exc):
                 raise
-            shapes = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
-            raise ValueError(f"{cls.__name__}: tensors of shapes {shapes} cannot be broadcast together") from None
+            described = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
+            raise ValueError(f"{cls.__name__}: tensors of shapes {described} cannot be broadcast together") from None
         finally:
             backend.quiet_float_errors_exit(token)
         result = Tensor._make(out, needs_grad)

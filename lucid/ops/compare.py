@@ -478,7 +478,7 @@ def ge(a, b) -> Tensor:
 
 
 def _boolean(name: str, *args) -> Tensor:
-    tensors = [operand(a, "a") for a in args]
+    tensors = [operand(a, "a") for a in args] if len(args) == 2 else [tensor_arg(args[0], "a")]
     for t in tensors:
         if isinstance(t, Tensor) and t.dtype.kind != "b":
             raise TypeError(f"{name}: expects boolean tensors (e.g. the result of x > 0), got dtype {t.dtype}")

@@ -135,3 +135,7 @@ def test_logical_operators_refuse_float_tensors():
 
     with pytest.raises(TypeError, match="boolean tensors.*float32"):
         lucid.tensor([1.0, 0.0]) & lucid.tensor([True, False])
+
+
+def test_logical_not_of_a_python_bool_is_a_tensor():
+    assert bool(lucid.logical_not(True)) is False

@@ -113,14 +113,14 @@ class BatchNorm2d(_BatchNorm):
     Evaluation uses :math:`\\hat\\mu, \\hat\\sigma^2` instead.  The backward is given in
     :func:`lucid.nn.functional.batch_norm`.
 
-    References
-    ----------
-    S. Ioffe, C. Szegedy, "Batch Normalization", ICML 2015.
-
     **Input dtype.** A floating-point input is required: an integer or boolean
     tensor raises ``TypeError`` (convert it with ``x.float()``), the same rule
     in every layer with float parameters; a silent promotion would hide a
     data bug.
+
+    References
+    ----------
+    S. Ioffe, C. Szegedy, "Batch Normalization", ICML 2015.
 
     Examples
     --------
@@ -192,14 +192,14 @@ class LayerNorm(Module):
     with the statistics of each sample's trailing axes; the same in training and evaluation.
     Backward: see :func:`lucid.nn.functional.layer_norm`.
 
-    References
-    ----------
-    J. L. Ba, J. R. Kiros, G. E. Hinton, "Layer Normalization", 2016.
-
     **Input dtype.** A floating-point input is required: an integer or boolean
     tensor raises ``TypeError`` (convert it with ``x.float()``), the same rule
     in every layer with float parameters; a silent promotion would hide a
     data bug.
+
+    References
+    ----------
+    J. L. Ba, J. R. Kiros, G. E. Hinton, "Layer Normalization", 2016.
 
     Examples
     --------
