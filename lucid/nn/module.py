@@ -98,6 +98,32 @@ def _addindent(text: str, spaces: int) -> str:
     return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
 
 
+def _looks_like_torch_tensor(value: Any) -> bool:
+    """A PyTorch tensor, recognised without importing torch (torch is never a dependency)."""
+    return type(value).__module__.split(".")[0] == "torch" and all(
+        hasattr(value, a) for a in ("detach", "cpu", "numpy"))
+
+
+def _host_value(value: Any, dtype: np.dtype) -> tuple:
+    """``(host array of dtype, None)`` for a loadable state-dict value, or ``(None, reason)``."""
+    if isinstance(value, Tensor):
+        value = backend.to_host(value.data)
+    elif _looks_like_torch_tensor(value):
+        value = value.detach().cpu().numpy()
+    elif backend.is_array(value):
+        value = backend.to_host(value)
+    elif not isinstance(value, (np.ndarray, np.generic, int, float, bool, list, tuple)):
+        return None, (f"a {type(value).__module__}.{type(value).__name__} is not an array "
+                      f"(expected a NumPy array, a lucid Tensor or a number)")
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        return None, f"cannot be read as an array ({exc})"
+    if array.dtype.kind not in "biufc" or (array.dtype.kind == "c" and dtype.kind != "c"):
+        return None, f"an array of dtype {array.dtype} cannot be converted to {dtype}"
+    return np.array(array, dtype=dtype, copy=True), None
+
+
 class Module:
     """Base class for all layers and models: subclass it, create sub-layers in ``__init__``, write ``forward``.
 
@@ -218,14 +244,19 @@ class Module:
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name: str, value: Any) -> None:
-        params = self.__dict__.get("_parameters")
+        # PyTorch's rules (torch.nn.Module.__setattr__): a name that is already registered keeps its
+        # place in its registry (dict assignment keeps the order), so replacing ``model.fc`` or
+        # ``lin.weight`` does not reorder named_parameters(), state_dict() or a Sequential's layers.
+        # A value of another kind moves the name to the other registry (at its end).
+        d = self.__dict__
+        params = d.get("_parameters")
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError(
                     f"cannot assign parameter {name!r} before Module.__init__() is called: "
                     f"call super().__init__() first in {type(self).__name__}.__init__"
                 )
-            self._forget(name)
+            self._remove_from(name, "__dict__", "_buffers", "_modules")
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -235,36 +266,37 @@ class Module:
                 )
             params[name] = None
         elif isinstance(value, Module):
-            if self.__dict__.get("_modules") is None:
+            if d.get("_modules") is None:
                 raise AttributeError(
                     f"cannot assign module {name!r} before Module.__init__() is called: "
                     f"call super().__init__() first in {type(self).__name__}.__init__"
                 )
-            self._forget(name)
+            self._remove_from(name, "__dict__", "_parameters", "_buffers")
             self._modules[name] = value
-        elif self.__dict__.get("_modules") is not None and name in self._modules:
+        elif d.get("_modules") is not None and name in self._modules:
             if value is not None:
                 raise TypeError(
                     f"cannot assign {type(value).__name__} as child module {name!r} of {type(self).__name__} "
                     f"(nn.Module or None expected)"
                 )
             self._modules[name] = None
-        elif self.__dict__.get("_buffers") is not None and name in self._buffers:
+        elif d.get("_buffers") is not None and name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
                     f"cannot assign {type(value).__name__} as buffer {name!r} of {type(self).__name__} "
                     f"(Tensor or None expected)"
                 )
-            self._buffers[name] = value
+            self._buffers[name] = value  # keeps its place and its persistence, as in PyTorch
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
-        """Remove ``name`` from every registry and the instance dict (before re-registering it)."""
-        self.__dict__.pop(name, None)
-        for registry in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[registry].pop(name, None)
-        self._non_persistent_buffers.discard(name)
+    def _remove_from(self, name: str, *registries: str) -> None:
+        """Drop ``name`` from the given registries (``"__dict__"`` is the plain attributes)."""
+        for registry in registries:
+            table = self.__dict__ if registry == "__dict__" else self.__dict__[registry]
+            table.pop(name, None)
+            if registry == "_buffers":
+                self._non_persistent_buffers.discard(name)
 
     def __getattr__(self, name: str) -> Any:
         # only called when normal lookup fails: look in the registries
@@ -581,8 +613,25 @@ class Module:
         return self.to(dtype=np.float64)
 
     # ------------------------------------------------------------------ state dict
+    def _state_items(self, prefix: str = ""):
+        """Yield ``(dotted_name, tensor)`` for every parameter and persistent buffer, in state-dict order.
+
+        A sub-module reachable under two names (``Sequential(lin, lin)``) is listed under
+        both, as PyTorch's ``state_dict`` does, so checkpoints converted from PyTorch load strictly.
+        """
+        for module_prefix, m in self.named_modules(prefix=prefix, remove_duplicate=False):
+            dotted = f"{module_prefix}." if module_prefix else ""
+            for name, p in m._parameters.items():
+                if p is not None:
+                    yield dotted + name, p
+            for name, b in m._buffers.items():
+                if b is not None and name not in m._non_persistent_buffers:
+                    yield dotted + name, b
+
     def state_dict(self, prefix: str = "") -> dict:
         """A snapshot of every parameter and persistent buffer: dotted name to a NumPy array (a copy, on the host).
+
+        A module or parameter reachable under two names appears under both (as in PyTorch).
 
         Examples
         --------
@@ -590,38 +639,28 @@ class Module:
         >>> sd = nn.Linear(3, 2).state_dict()
         >>> {k: v.shape for k, v in sd.items()}
         {'weight': (2, 3), 'bias': (2,)}
+        >>> lin = nn.Linear(1, 1)
+        >>> list(nn.Sequential(lin, lin).state_dict())
+        ['0.weight', '0.bias', '1.weight', '1.bias']
         """
-        out = {}
-        for module_prefix, m in self.named_modules(prefix=prefix.rstrip(".")):
-            dotted = f"{module_prefix}." if module_prefix else ""
-            for name, p in m._parameters.items():
-                if p is not None:
-                    out[dotted + name] = np.array(backend.to_host(p.data), copy=True)
-            for name, b in m._buffers.items():
-                if b is not None and name not in m._non_persistent_buffers:
-                    out[dotted + name] = np.array(backend.to_host(b.data), copy=True)
-        return out
+        return {name: np.array(backend.to_host(t.data), copy=True)
+                for name, t in self._state_items(prefix.rstrip("."))}
 
     def _state_targets(self) -> dict:
         """Dotted name to the tensor that :meth:`load_state_dict` writes into."""
-        targets = {}
-        for module_prefix, m in self.named_modules():
-            dotted = f"{module_prefix}." if module_prefix else ""
-            for name, p in m._parameters.items():
-                if p is not None:
-                    targets[dotted + name] = p
-            for name, b in m._buffers.items():
-                if b is not None and name not in m._non_persistent_buffers:
-                    targets[dotted + name] = b
-        return targets
+        return dict(self._state_items())
 
     def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
         """Copy values from ``state_dict`` (name to array or Tensor) into the parameters and buffers.
 
-        Every key is checked before anything is written: with ``strict=True``
-        a missing or unexpected key, and always a value whose shape differs,
-        raises :class:`StateDictError` listing *all* problems, and the module
-        is left unchanged.  Values are cast to each parameter's dtype and
+        All or nothing: every key is checked, and every value converted to
+        its target's dtype, before anything is written.  With ``strict=True``
+        a missing or unexpected key, and always a value whose shape differs
+        or that cannot be converted (strings, objects, complex into real),
+        raises :class:`StateDictError` naming *all* problem keys, and the
+        module is left unchanged.  Values may be NumPy arrays, lucid tensors,
+        numbers, or PyTorch tensors (read with ``.detach().cpu().numpy()``;
+        torch is not imported).  Values are cast to each target's dtype and
         moved to its device; parameters stay the same objects.
 
         Returns
@@ -631,12 +670,18 @@ class Module:
 
         Examples
         --------
+        >>> import numpy as np
         >>> from lucid import nn
         >>> a, b = nn.Linear(2, 2), nn.Linear(2, 2)
         >>> b.load_state_dict(a.state_dict())
         IncompatibleKeys(missing_keys=[], unexpected_keys=[])
         >>> bool((a.weight == b.weight).all())
         True
+        >>> b.load_state_dict({"weight": np.ones((2, 2)), "bias": np.array(["x", "y"])})
+        Traceback (most recent call last):
+        ...
+        lucid.nn.module.StateDictError: Error(s) in loading state_dict for Linear (nothing was changed):
+          values that cannot be loaded: 'bias': an array of dtype <U1 cannot be converted to float32
         """
         if not isinstance(state_dict, dict):
             hint = {"Module": "; pass other.state_dict(), not the module itself",
@@ -647,20 +692,17 @@ class Module:
         targets = self._state_targets()
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]
-        mis_shaped, bad_type = [], []
+        mis_shaped, bad_value, converted = [], [], {}
         for k, t in targets.items():
             if k not in state_dict:
                 continue
-            v = state_dict[k]
-            if isinstance(v, Tensor):
-                shape = v.shape
-            elif backend.is_array(v) or isinstance(v, (np.ndarray, np.generic, int, float, list)):
-                shape = tuple(np.shape(v)) if not backend.is_array(v) else tuple(v.shape)
+            host, problem = _host_value(state_dict[k], backend.to_numpy_dtype(t.dtype))
+            if problem is not None:
+                bad_value.append(f"{k!r}: {problem}")
+            elif host.shape != tuple(t.shape):
+                mis_shaped.append(f"{k!r}: checkpoint {host.shape}, model {tuple(t.shape)}")
             else:
-                bad_type.append(f"{k!r} is a {type(v).__name__}")
-                continue
-            if shape != t.shape:
-                mis_shaped.append(f"{k!r}: checkpoint {shape}, model {t.shape}")
+                converted[k] = host
         problems = []
         if strict and missing:
             problems.append("missing keys: " + ", ".join(repr(k) for k in missing))
@@ -668,20 +710,18 @@ class Module:
             problems.append("unexpected keys: " + ", ".join(repr(k) for k in unexpected))
         if mis_shaped:
             problems.append("mis-shaped keys: " + "; ".join(mis_shaped))
-        if bad_type:
-            problems.append("values that are not arrays: " + "; ".join(bad_type))
+        if bad_value:
+            problems.append("values that cannot be loaded: " + "; ".join(bad_value))
         if problems:
             raise StateDictError(
                 f"Error(s) in loading state_dict for {type(self).__name__} (nothing was changed):\n  "
                 + "\n  ".join(problems)
             )
-        for k, t in targets.items():
-            if k in state_dict:
-                v = state_dict[k]
-                v = v.data if isinstance(v, Tensor) else v
-                host = np.array(backend.to_host(v) if backend.is_array(v) else v, dtype=t.dtype, copy=True)
-                t.data = backend.to_device(host, t.device)
-                t._version[0] += 1
+        # Only now, with every value checked and converted, write (nothing can fail half-way).
+        for k, host in converted.items():
+            t = targets[k]
+            t.data = backend.to_device(host, t.device)
+            t._version[0] += 1
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing
