@@ -8,17 +8,24 @@ input over
           e_i = \\left\\lceil \\frac{(i+1)L}{O} \\right\\rceil .
 
 Bins may overlap (when :math:`O` does not divide :math:`L`) and repeat
-elements (when :math:`O > L`).  Because a multi-axis bin is a product of
-per-axis intervals, pooling separates into one 1-D average per axis, and a
-1-D average is a matrix product with the *averaging matrix*
+elements (when :math:`O > L`).  As in PyTorch, each output is the *sum* over
+its bin divided by the bin's number of elements, so ``[1, 2, 3, 4, 5]``
+pooled to 3 gives exactly ``[1.5, 3, 4.5]`` (multiplying by a rounded
+:math:`1/3` instead would give ``3.0000002`` in float32 on some BLAS kernels).
+Because a multi-axis bin is a product of per-axis intervals, the sum
+separates into one 1-D sum per axis, and a 1-D bin sum is a matrix product
+with the 0/1 *membership matrix*
 
-.. math:: A_{ij} = \\frac{[\\,s_i \\le j < e_i\\,]}{e_i - s_i} \\in \\mathbb{R}^{O \\times L}.
+.. math:: B_{ij} = [\\,s_i \\le j < e_i\\,] \\in \\{0, 1\\}^{O \\times L}.
 
-So the forward is :math:`y = A x` along each pooled axis, and the backward
-is :math:`\\partial L/\\partial x = A^\\top g`: every input element receives
-the sum, over the bins that contain it, of that bin's gradient divided by
-the bin's size.  No loop over elements or window offsets; an axis with
-:math:`O = 1` is a plain mean and an axis with :math:`O = L` is left alone.
+So the forward is :math:`y = (B x) / n` along each pooled axis (one BLAS
+product per axis, then one division by the bin sizes :math:`n`, the
+product of the per-axis lengths :math:`e_i - s_i`), and the backward is
+:math:`\\partial L/\\partial x = B^\\top (g / n)`: every input element
+receives the sum, over the bins that contain it, of that bin's gradient
+divided by the bin's size.  No loop over elements or window offsets; an axis
+with :math:`O = 1` is a plain sum (one reduction) and an axis with
+:math:`O = L` is left alone.
 """
 from __future__ import annotations
 
@@ -49,15 +56,15 @@ def adaptive_bins(length: int, output_size: int) -> list[tuple[int, int]]:
     return [((i * length) // output_size, -((-(i + 1) * length) // output_size)) for i in range(output_size)]
 
 
-def _averaging_matrix(length: int, out: int, like: Any) -> Any:
-    """The (out, length) matrix A with A[i, j] = 1 / |bin i| for j in bin i, built on ``like``'s device."""
+def _membership(length: int, out: int, like: Any) -> tuple[Any, Any]:
+    """The (out, length) 0/1 matrix B (B[i, j] = 1 when j is in bin i) and the bin lengths, on ``like``'s device."""
     xp = backend.xp_of(like)
     i = backend.arange_like(out, like)
     start = (i * length) // out
     end = ((i + 1) * length + out - 1) // out
     j = backend.arange_like(length, like)
     inside = (j[None, :] >= start[:, None]) & (j[None, :] < end[:, None])
-    return xp.astype(inside, like.dtype) / xp.astype(end - start, like.dtype)[:, None]
+    return xp.astype(inside, like.dtype), xp.astype(end - start, like.dtype)
 
 
 def _apply_along(xp, x, matrix, axis: int):
@@ -69,34 +76,41 @@ def _apply_along(xp, x, matrix, axis: int):
 
 
 class AdaptiveAvgPool(Function):
-    """y = A_k ... A_1 x (one averaging matrix per pooled axis);  dL/dx = A_1^T ... A_k^T g"""
+    """y = (B_k ... B_1 x) / n (bin sums, then bin sizes);  dL/dx = B_1^T ... B_k^T (g / n)"""
 
     @staticmethod
     def forward(ctx, x, output_size):
         xp = backend.xp_of(x)
         first = x.ndim - len(output_size)
-        mean_axes = tuple(first + k for k, o in enumerate(output_size) if o == 1 and x.shape[first + k] != 1)
-        y = xp.mean(x, axis=mean_axes, keepdims=True) if mean_axes else x
+        # axes pooled to length 1: one sum over all of them (the common global pool)
+        sum_axes = tuple(first + k for k, o in enumerate(output_size) if o == 1 and x.shape[first + k] != 1)
+        y = backend.sum(x, sum_axes, True) if sum_axes else x
+        size = 1  # the number of elements in each bin: a Python int, or an array once an axis has uneven bins
+        for a in sum_axes:
+            size *= x.shape[a]
         mats = []
         for k, o in enumerate(output_size):
             axis, length = first + k, x.shape[first + k]
             if o != length and o != 1:
-                matrix = _averaging_matrix(length, o, x)
-                y = _apply_along(xp, y, matrix, axis)
-                mats.append((axis, matrix))
-        ctx.shape, ctx.mean_axes, ctx.mats = x.shape, mean_axes, mats
-        return y if (mean_axes or mats) else xp.asarray(x, copy=True)
+                member, lengths = _membership(length, o, x)
+                y = _apply_along(xp, y, member, axis)                     # the bin sums along this axis
+                mats.append((axis, member))
+                size = size * backend.reshape(lengths, (o,) + (1,) * (x.ndim - 1 - axis))
+        ctx.shape, ctx.sum_axes, ctx.mats, ctx.size = x.shape, sum_axes, mats, size
+        if not (sum_axes or mats):  # output_size equal to the input's: a copy
+            return xp.asarray(x, copy=True)
+        return y / size  # one division per output by its bin's size, as PyTorch does
 
     @staticmethod
     def backward(ctx, grad):
         xp = backend.xp_of(grad)
-        for axis, matrix in reversed(ctx.mats):
-            grad = _apply_along(xp, grad, backend.mT(matrix), axis)
-        if ctx.mean_axes:
-            count = 1
-            for a in ctx.mean_axes:
-                count *= ctx.shape[a]
-            grad = backend.broadcast_to(grad / count, ctx.shape)
+        if not (ctx.sum_axes or ctx.mats):  # the copy's gradient passes through
+            return grad, None
+        grad = grad / ctx.size  # each bin's gradient shared among its elements ...
+        for axis, member in reversed(ctx.mats):
+            grad = _apply_along(xp, grad, backend.mT(member), axis)  # ... and summed over the bins holding them
+        if ctx.sum_axes:
+            grad = backend.broadcast_to(grad, ctx.shape)
         return grad, None
 
 
@@ -181,8 +195,9 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple) -> Tensor:
     Notes
     -----
     Each output averages a rectangle :math:`[s^h_i, e^h_i) \\times [s^w_j, e^w_j)`;
-    this equals :math:`Y = A_h X A_w^\\top` per channel, and the backward is
-    :math:`\\partial L/\\partial X = A_h^\\top G A_w`.
+    with :math:`B_h, B_w` the 0/1 membership matrices and :math:`n_{ij}` the
+    rectangle's size, this is :math:`Y = (B_h X B_w^\\top) / n` per channel,
+    and the backward is :math:`\\partial L/\\partial X = B_h^\\top (G / n) B_w`.
 
     Examples
     --------
@@ -212,8 +227,9 @@ def adaptive_avg_pool3d(input: Tensor, output_size: int | tuple) -> Tensor:
 
     Notes
     -----
-    One averaging matrix per axis (see :func:`adaptive_avg_pool1d`); the
-    gradient applies their transposes in reverse order.
+    One membership matrix per axis (see the module docstring), then one
+    division by each bin's size; the gradient divides first and applies the
+    transposes in reverse order.
 
     Examples
     --------
