@@ -158,3 +158,121 @@ def test_load_state_dict_accepts_torch_tensors(torch):
     # float64 torch tensors are cast to the parameter's dtype, as PyTorch's copy_ does
     lin.load_state_dict({"weight": torch.ones(2, 3, dtype=torch.float64), "bias": torch.zeros(2)})
     assert lin.weight.dtype == np.float32 and float(lin.weight.sum().item()) == 6.0
+
+
+# ------------------------------------------------------------------ item 2: containers
+def _layout(container):
+    return [(k, type(v).__name__) for k, v in container._modules.items()]
+
+
+def _both(fn, torch):
+    """Run ``fn(lib)`` for lucid and torch: the layouts, or the error types, must agree."""
+    out = []
+    for lib in (lucid, torch):
+        try:
+            out.append(fn(lib))
+        except Exception as exc:  # noqa: BLE001
+            out.append(type(exc).__name__)
+    assert out[0] == out[1], out
+    return out[0]
+
+
+SEQ_PROGRAMS = {
+    "del-append": lambda lib: (lambda s: (s.__delitem__(0), s.append(lib.nn.GELU()), _layout(s))[-1])(
+        lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Tanh(), lib.nn.Sigmoid())),
+    "del-slice-append": lambda lib: (lambda s: (s.__delitem__(slice(0, 2)), s.append(lib.nn.GELU()), _layout(s))[-1])(
+        lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Tanh(), lib.nn.Sigmoid())),
+    "del-step-slice": lambda lib: (lambda s: (s.__delitem__(slice(None, None, 2)), _layout(s))[-1])(
+        lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Tanh(), lib.nn.Sigmoid())),
+    "insert": lambda lib: _layout(lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Tanh()).insert(1, lib.nn.GELU())),
+    "insert-neg": lambda lib: _layout(lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Tanh()).insert(-1, lib.nn.GELU())),
+    "insert-end": lambda lib: _layout(lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Tanh()).insert(2, lib.nn.GELU())),
+    "insert-out": lambda lib: _layout(lib.nn.Sequential(lib.nn.ReLU()).insert(-3, lib.nn.GELU())),
+    "extend": lambda lib: _layout(lib.nn.Sequential(lib.nn.ReLU()).extend([lib.nn.Tanh(), lib.nn.GELU()])),
+    "pop": lambda lib: (lambda s: (type(s.pop(1)).__name__, _layout(s)))(
+        lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Tanh(), lib.nn.GELU())),
+    "pop-slice": lambda lib: (lambda s: (_layout(s.pop(slice(0, 2))), _layout(s)))(
+        lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Tanh(), lib.nn.GELU())),
+    "add": lambda lib: _layout(lib.nn.Sequential(lib.nn.ReLU()) + lib.nn.Sequential(lib.nn.Tanh())),
+    "add-list": lambda lib: _layout(lib.nn.Sequential(lib.nn.ReLU()) + [lib.nn.Tanh()]),
+    "iadd": lambda lib: (lambda s: (s.__iadd__(lib.nn.Sequential(lib.nn.Tanh())), _layout(s))[-1])(
+        lib.nn.Sequential(lib.nn.ReLU())),
+    "mul": lambda lib: _layout(2 * lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Tanh())),
+    "mul-zero": lambda lib: _layout(lib.nn.Sequential(lib.nn.ReLU()) * 0),
+    "imul": lambda lib: (lambda s: (s.__imul__(3), _layout(s))[-1])(lib.nn.Sequential(lib.nn.ReLU())),
+    "named-slice": lambda lib: _layout(lib.nn.Sequential(OrderedDict(a=lib.nn.ReLU(), b=lib.nn.Tanh()))[1:]),
+    "named-del": lambda lib: (lambda s: (s.__delitem__(0), _layout(s))[-1])(
+        lib.nn.Sequential(OrderedDict(a=lib.nn.ReLU(), b=lib.nn.Tanh()))),
+    "setitem": lambda lib: (lambda s: (s.__setitem__(0, lib.nn.GELU()), _layout(s))[-1])(
+        lib.nn.Sequential(OrderedDict(a=lib.nn.ReLU(), b=lib.nn.Tanh()))),
+    "index-out": lambda lib: lib.nn.Sequential(lib.nn.ReLU())[3],
+    "index-str": lambda lib: lib.nn.Sequential(lib.nn.ReLU())["a"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEQ_PROGRAMS))
+def test_sequential_operations_match_torch(name, torch):
+    _both(SEQ_PROGRAMS[name], torch)
+
+
+def test_sequential_del_then_append_runs_every_layer(torch):
+    s = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2))
+    del s[0]
+    s.append(nn.Tanh())
+    assert list(s._modules) == ["0", "1", "2"]
+    assert [type(m).__name__ for m in s] == ["ReLU", "Linear", "Tanh"]
+
+
+LIST_PROGRAMS = {
+    "del-append": lambda lib: (lambda m: (m.__delitem__(0), m.append(lib.nn.GELU()), _layout(m))[-1])(
+        lib.nn.ModuleList([lib.nn.ReLU(), lib.nn.Tanh()])),
+    "del-slice": lambda lib: (lambda m: (m.__delitem__(slice(1, None)), _layout(m))[-1])(
+        lib.nn.ModuleList([lib.nn.ReLU(), lib.nn.Tanh(), lib.nn.GELU()])),
+    "insert": lambda lib: (lambda m: (m.insert(1, lib.nn.GELU()), _layout(m))[-1])(
+        lib.nn.ModuleList([lib.nn.ReLU(), lib.nn.Tanh()])),
+    "add": lambda lib: _layout(lib.nn.ModuleList([lib.nn.ReLU()]) + [lib.nn.Tanh()]),
+    "iadd": lambda lib: (lambda m: (m.__iadd__([lib.nn.Tanh()]), _layout(m))[-1])(lib.nn.ModuleList([lib.nn.ReLU()])),
+    "pop": lambda lib: (lambda m: (type(m.pop(0)).__name__, _layout(m)))(
+        lib.nn.ModuleList([lib.nn.ReLU(), lib.nn.Tanh()])),
+    "slice": lambda lib: (lambda m: (type(m[1:]).__name__, _layout(m[1:])))(
+        lib.nn.ModuleList([lib.nn.ReLU(), lib.nn.Tanh()])),
+    "setitem": lambda lib: (lambda m: (m.__setitem__(-1, lib.nn.GELU()), _layout(m))[-1])(
+        lib.nn.ModuleList([lib.nn.ReLU(), lib.nn.Tanh()])),
+    "setitem-out": lambda lib: lib.nn.ModuleList([lib.nn.ReLU()]).__setitem__(5, lib.nn.GELU()),
+    "extend-int": lambda lib: lib.nn.ModuleList().extend(3),
+    "append-int": lambda lib: lib.nn.ModuleList().append(3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIST_PROGRAMS))
+def test_module_list_operations_match_torch(name, torch):
+    _both(LIST_PROGRAMS[name], torch)
+
+
+def test_module_list_insert_out_of_range_is_a_clear_error():
+    # PyTorch leaves a gap key ('10') or fails half-way (negative index); lucid refuses up front
+    m = nn.ModuleList([nn.ReLU(), nn.Tanh()])
+    with pytest.raises(IndexError, match="index 10 is out of range"):
+        m.insert(10, nn.GELU())
+    m.insert(-1, nn.GELU())  # before the last, like list.insert and Sequential.insert
+    assert [type(x).__name__ for x in m] == ["ReLU", "GELU", "Tanh"]
+
+
+DICT_PROGRAMS = {
+    "replace-keeps-place": lambda lib: (lambda d: (d.__setitem__("b", lib.nn.GELU()), _layout(d))[-1])(
+        lib.nn.ModuleDict({"b": lib.nn.ReLU(), "a": lib.nn.Tanh()})),
+    "update-pairs": lambda lib: (lambda d: (d.update([("x", lib.nn.GELU())]), _layout(d))[-1])(
+        lib.nn.ModuleDict({"b": lib.nn.ReLU()})),
+    "update-triple": lambda lib: lib.nn.ModuleDict().update([("x", lib.nn.GELU(), 1)]),
+    "update-int": lambda lib: lib.nn.ModuleDict().update(3),
+    "set-int": lambda lib: lib.nn.ModuleDict().__setitem__("c", 3),
+    "missing": lambda lib: lib.nn.ModuleDict()["zz"],
+    "pop": lambda lib: (lambda d: (type(d.pop("a")).__name__, _layout(d)))(
+        lib.nn.ModuleDict({"b": lib.nn.ReLU(), "a": lib.nn.Tanh()})),
+    "pop-missing": lambda lib: lib.nn.ModuleDict().pop("a"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DICT_PROGRAMS))
+def test_module_dict_operations_match_torch(name, torch):
+    _both(DICT_PROGRAMS[name], torch)

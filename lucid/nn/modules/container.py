@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import operator
+from collections import OrderedDict
 from typing import Any, Iterable, Iterator, Mapping
 
 from lucid.nn.module import Module
@@ -67,22 +68,21 @@ class Sequential(Module):
 
     def __getitem__(self, idx: int | slice) -> Module:
         items = list(self._modules.items())
-        if isinstance(idx, slice):
-            out = Sequential()
-            for name, m in items[idx]:
-                out.add_module(name, m)
-            return out
+        if isinstance(idx, slice):  # a new Sequential with the same names, as PyTorch's
+            return self.__class__(OrderedDict(items[idx]))
         return items[_index(idx, len(items), "Sequential")][1]
 
     def __setitem__(self, idx: int, module: Module) -> None:
         name = list(self._modules)[_index(idx, len(self._modules), "Sequential")]
-        self._modules[name] = _check_module(module, "Sequential")
+        setattr(self, name, _check_module(module, "Sequential"))  # keeps the layer's place
 
     def __delitem__(self, idx: int | slice) -> None:
         names = list(self._modules)
         doomed = names[idx] if isinstance(idx, slice) else [names[_index(idx, len(names), "Sequential")]]
         for name in doomed:
             del self._modules[name]
+        # PyTorch renumbers what is left '0', '1', ... so that a later append() gets a fresh name
+        _renumber(self)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -90,15 +90,99 @@ class Sequential(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
+    def __dir__(self):
+        return [key for key in super().__dir__() if not key.isdigit()]
+
     def append(self, module: Module) -> "Sequential":
-        """Add ``module`` at the end."""
-        self.add_module(str(len(self)), _check_module(module, "Sequential"))
+        """Add ``module`` at the end, named ``str(len(self))``.
+
+        Examples
+        --------
+        >>> from lucid import nn
+        >>> s = nn.Sequential(nn.ReLU(), nn.Tanh())
+        >>> del s[0]
+        >>> list(s.append(nn.ReLU())._modules)
+        ['0', '1']
+        """
+        name = str(len(self))
+        if name in self._modules:  # only possible with custom names; PyTorch would silently replace that layer
+            raise KeyError(f"Sequential.append: the new layer's name {name!r} is already used by another layer "
+                           f"(names {list(self._modules)}); use add_module(name, module) with a new name")
+        self.add_module(name, _check_module(module, "Sequential"))
         return self
+
+    def insert(self, index: int, module: Module) -> "Sequential":
+        """Insert ``module`` before position ``index`` (``-len(self) <= index <= len(self)``); later layers move up.
+
+        Examples
+        --------
+        >>> from lucid import nn
+        >>> s = nn.Sequential(nn.ReLU(), nn.Tanh()).insert(1, nn.Sigmoid())
+        >>> [type(m).__name__ for m in s]
+        ['ReLU', 'Sigmoid', 'Tanh']
+        """
+        _check_module(module, "Sequential")
+        n = len(self._modules)
+        index = operator.index(index)
+        if not -n <= index <= n:
+            raise IndexError(f"Sequential.insert: index {index} is out of range for {n} module(s) "
+                             f"(expected -{n} <= index <= {n})")
+        if list(self._modules) != [str(i) for i in range(n)]:
+            raise KeyError(f"Sequential.insert needs layers named '0'..'{n - 1}', got names {list(self._modules)}; "
+                           f"build a new Sequential(OrderedDict(...)) instead")
+        values = list(self._modules.values())
+        values.insert(index, module)  # a negative index counts from the end, as in list.insert
+        self._modules.clear()
+        for i, m in enumerate(values):
+            self._modules[str(i)] = m
+        return self
+
+    def extend(self, sequential: Iterable[Module]) -> "Sequential":
+        """Append every module of ``sequential`` (any iterable of modules)."""
+        for layer in sequential:
+            self.append(layer)
+        return self
+
+    def pop(self, key: int | slice) -> Module:
+        """Remove the module(s) at ``key`` and return them (a ``Sequential`` for a slice)."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def __add__(self, other: "Sequential") -> "Sequential":
+        if not isinstance(other, Sequential):
+            raise ValueError(f"Sequential + other: other must be a Sequential, got {type(other).__name__}")
+        return Sequential(*self, *other)
+
+    def __iadd__(self, other: "Sequential") -> "Sequential":
+        if not isinstance(other, Sequential):
+            raise ValueError(f"Sequential += other: other must be a Sequential, got {type(other).__name__}")
+        return self.extend(list(other))
+
+    def __mul__(self, other: int) -> "Sequential":
+        if isinstance(other, bool) or not isinstance(other, int):
+            raise TypeError(f"Sequential * n: n must be an int, got {type(other).__name__}")
+        if other <= 0:
+            raise ValueError(f"Sequential * n: n must be positive, got {other}")
+        return Sequential(*(list(self) * other))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, other: int) -> "Sequential":
+        return self.extend(list(self * other)[len(self):])
 
     def forward(self, input: Any) -> Any:
         for module in self._modules.values():
             input = module(input)
         return input
+
+
+def _renumber(container: Module) -> None:
+    """Rename the children '0', '1', ... in their current order."""
+    values = list(container._modules.values())
+    container._modules.clear()
+    for i, m in enumerate(values):
+        container._modules[str(i)] = m
 
 
 class ModuleList(Module):
@@ -127,22 +211,19 @@ class ModuleList(Module):
     def __getitem__(self, idx: int | slice) -> Any:
         values = list(self._modules.values())
         if isinstance(idx, slice):
-            return ModuleList(values[idx])
+            return self.__class__(values[idx])
         return values[_index(idx, len(values), "ModuleList")]
 
     def __setitem__(self, idx: int, module: Module) -> None:
         i = _index(idx, len(self), "ModuleList")
-        self._modules[str(i)] = _check_module(module, "ModuleList")
+        setattr(self, str(i), _check_module(module, "ModuleList"))
 
     def __delitem__(self, idx: int | slice) -> None:
-        values = list(self._modules.values())
-        if isinstance(idx, slice):
-            del values[idx]
-        else:
-            del values[_index(idx, len(values), "ModuleList")]
-        self._modules.clear()
-        for i, m in enumerate(values):
-            self._modules[str(i)] = m
+        names = list(self._modules)
+        doomed = names[idx] if isinstance(idx, slice) else [names[_index(idx, len(names), "ModuleList")]]
+        for name in doomed:
+            del self._modules[name]
+        _renumber(self)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -150,8 +231,14 @@ class ModuleList(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
+    def __dir__(self):
+        return [key for key in super().__dir__() if not key.isdigit()]
+
     def __iadd__(self, modules: Iterable[Module]) -> "ModuleList":
         return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> "ModuleList":
+        return ModuleList([*self, *other])
 
     def append(self, module: Module) -> "ModuleList":
         """Add ``module`` at the end."""
@@ -160,17 +247,32 @@ class ModuleList(Module):
 
     def extend(self, modules: Iterable[Module]) -> "ModuleList":
         """Add every module of ``modules`` at the end."""
-        for m in modules:
+        if not hasattr(modules, "__iter__"):
+            raise TypeError(f"ModuleList.extend: modules must be an iterable of modules, got {type(modules).__name__}")
+        for m in list(modules):
             self.append(m)
         return self
 
     def insert(self, index: int, module: Module) -> None:
-        """Insert ``module`` before position ``index``."""
+        """Insert ``module`` before position ``index`` (``-len(self) <= index <= len(self)``)."""
+        _check_module(module, "ModuleList")
+        n = len(self._modules)
+        index = operator.index(index)
+        if not -n <= index <= n:
+            # PyTorch leaves a gap ('10') for a large index and fails half-way for a negative one
+            raise IndexError(f"ModuleList.insert: index {index} is out of range for {n} module(s) "
+                             f"(expected -{n} <= index <= {n})")
         values = list(self._modules.values())
-        values.insert(index, _check_module(module, "ModuleList"))
+        values.insert(index, module)
         self._modules.clear()
         for i, m in enumerate(values):
             self._modules[str(i)] = m
+
+    def pop(self, key: int | slice) -> Any:
+        """Remove the module(s) at ``key`` and return them (a ``ModuleList`` for a slice)."""
+        value = self[key]
+        del self[key]
+        return value
 
     def __repr__(self) -> str:
         # Like PyTorch: runs of identical-looking modules are shown once, as "(0-2): 3 x Linear(...)".
@@ -238,13 +340,27 @@ class ModuleDict(Module):
 
     def pop(self, key: str) -> Module:
         """Remove ``key`` and return its module."""
-        return self._modules.pop(key)
+        value = self[key]
+        del self._modules[key]
+        return value
 
     def clear(self) -> None:
         self._modules.clear()
 
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
-        """Add (or replace) modules from a dict or an iterable of ``(name, module)`` pairs."""
-        pairs = modules.items() if isinstance(modules, Mapping) else modules
-        for key, m in pairs:
-            self[key] = m
+        """Add (or replace, in place) modules from a dict or an iterable of ``(name, module)`` pairs."""
+        if isinstance(modules, (Mapping, ModuleDict)):
+            for key, m in modules.items():
+                self[key] = m
+            return
+        if not hasattr(modules, "__iter__"):
+            raise TypeError(f"ModuleDict.update: expected a dict or an iterable of (name, module) pairs, "
+                            f"got {type(modules).__name__}")
+        for j, pair in enumerate(modules):
+            if not hasattr(pair, "__iter__") or isinstance(pair, str):
+                raise TypeError(f"ModuleDict.update: element #{j} must be a (name, module) pair, "
+                                f"got {type(pair).__name__}")
+            pair = tuple(pair)
+            if len(pair) != 2:
+                raise ValueError(f"ModuleDict.update: element #{j} has length {len(pair)}; 2 is required")
+            self[pair[0]] = pair[1]
