@@ -522,9 +522,11 @@ def test_nan_and_inf_propagate_through_linear_as_ieee_says(recwarn):
     with np.errstate(all="ignore"):
         expected = x @ w.T + b
         expected_gw = np.ones((4, 2), np.float32).T @ x
-    np.testing.assert_array_equal(y.numpy(), expected)  # NaN where NumPy has NaN, +/-inf where it has inf
+    # NaN where NumPy has NaN, the same signed inf where it has inf (assert_allclose demands both exactly);
+    # the finite values within rounding: lucid's product need not be the same BLAS call as NumPy's
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-6, atol=1e-6)
     assert np.isnan(y.numpy()[0]).all() and np.isfinite(y.numpy()[3]).all()
-    np.testing.assert_array_equal(layer.weight.grad, expected_gw)
+    np.testing.assert_allclose(layer.weight.grad, expected_gw, rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(xt.grad, np.broadcast_to(w.sum(axis=0), (4, 3)))  # dL/dx = 1 W: finite
     assert _no_runtime_warnings(recwarn)
 
@@ -536,7 +538,11 @@ def test_nan_in_one_sample_stays_in_that_sample_of_an_se_module(recwarn):
     dirty[1, 2, 3] = np.nan
     dirty[2, 0, 0] = np.inf
     y = se(lucid.tensor(dirty)).numpy()
-    np.testing.assert_array_equal(y[0], se(lucid.tensor(clean[:1])).numpy()[0])  # other samples untouched
+    # other samples untouched: equal to the same sample alone in a batch of 1, within rounding (a batch of 3
+    # and a batch of 1 take different BLAS kernels, which round differently; bit-equality is not promised)
+    alone = se(lucid.tensor(clean[:1])).numpy()[0]
+    assert np.isfinite(y[0]).all()
+    np.testing.assert_allclose(y[0], alone, rtol=1e-5, atol=1e-6)
     assert np.isnan(y[1]).all()  # the NaN reaches the gate, so every channel of its sample
     assert np.isnan(y[2]).any()
     x = lucid.tensor(dirty, requires_grad=True)
@@ -554,7 +560,7 @@ def test_nan_and_inf_in_softmax_cross_entropy(recwarn):
     assert np.isnan(values[1])
     np.testing.assert_allclose(values[2], np.log(2.0), rtol=1e-6)  # exp(-inf) = 0: a finite, exact loss
     expected = F.cross_entropy(lucid.tensor(logits[[0, 3]]), lucid.tensor([2, 0]), reduction="none").numpy()
-    np.testing.assert_array_equal(values[[0, 3]], expected)
+    np.testing.assert_allclose(values[[0, 3]], expected, rtol=1e-6)  # a batch of 4 vs of 2: within rounding
     loss.sum().backward()
     assert np.isnan(x.grad[1]).all()
     np.testing.assert_allclose(x.grad[2], [0.0, -0.5, 0.5], atol=1e-7)
