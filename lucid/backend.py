@@ -209,6 +209,34 @@ def owns_memory(array: Any) -> bool:
     return False  # other namespaces: assume shared, never write in place
 
 
+def may_share_memory(a: Any, b: Any) -> bool:
+    """True when arrays ``a`` and ``b`` may use the same memory (a view op gave a view, not a copy).
+
+    A bounds check, not an exact answer, so it costs a fraction of a
+    microsecond: enough to tell a slice or a reshape that kept the memory from
+    one that had to copy. For namespaces that hide their memory the answer is
+    True (assume a view: the safe side for version counters).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> a = np.zeros((2, 3))
+    >>> lucid.backend.may_share_memory(a[0], a), lucid.backend.may_share_memory(a[[0]], a)
+    (True, False)
+    """
+    if type(a) is np.ndarray:
+        return type(b) is np.ndarray and np.may_share_memory(a, b)
+    if _accelerator is not None and _accelerator.name == "cupy":  # pragma: no cover - needs a GPU
+        import cupy
+
+        return bool(cupy.may_share_memory(a, b))
+    inner_a, inner_b = getattr(a, "_array", None), getattr(b, "_array", None)  # array_api_strict wraps NumPy
+    if type(inner_a) is np.ndarray and type(inner_b) is np.ndarray:
+        return np.may_share_memory(inner_a, inner_b)
+    return True
+
+
 def device_of(array: Any) -> str:
     """Return ``"cpu"`` for a NumPy array and ``"gpu"`` for an array of the accelerator.
 

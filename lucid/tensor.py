@@ -104,7 +104,7 @@ class Tensor:
     ((2, 2), dtype('float32'), 'cpu')
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_retains_grad", "_view", "_hooks", "__weakref__")
     __array_ufunc__ = None  # numpy_array * tensor calls Tensor.__rmul__ instead of converting
     __hash__ = object.__hash__  # == is elementwise, hashing stays by identity (like PyTorch)
 
@@ -114,6 +114,8 @@ class Tensor:
         self.grad_fn = None
         self._version = [0]
         self._retains_grad = False
+        self._view = None  # a ViewInfo when this tensor is a view of another's memory
+        self._hooks = None  # functions registered with register_hook
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -128,6 +130,8 @@ class Tensor:
         t.grad_fn = None
         t._version = [0]
         t._retains_grad = False
+        t._view = None
+        t._hooks = None
         return t
 
     # ------------------------------------------------------------------ properties
@@ -221,6 +225,8 @@ class Tensor:
         >>> x.grad
         array([4., 8., 9.], dtype=float32)
         """
+        if self._view is not None and views.is_stale(self):
+            views.refresh(self)
         if not self.requires_grad:
             raise RuntimeError(
                 "backward() called on a tensor that does not require grad and has no grad_fn: "
@@ -263,9 +269,67 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
         if self.grad_fn is not None:
-            self.grad_fn.retained = self
+            self.grad_fn.retain_grad_of(self)
         self._retains_grad = True
         return self
+
+    def register_hook(self, hook) -> "RemovableHandle":
+        """Call ``hook(grad)`` each time backward computes this tensor's gradient.
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(grad) -> None or array``: ``grad`` is the gradient of this
+            tensor (an array of its shape). Returning an array (or a Tensor)
+            replaces the gradient that flows on, to this tensor's inputs or
+            into a leaf's ``.grad``; returning None keeps it.
+
+        Returns
+        -------
+        RemovableHandle
+            ``handle.remove()`` unregisters the hook.
+
+        Raises
+        ------
+        RuntimeError
+            If the tensor does not require grad.
+
+        Notes
+        -----
+        As in PyTorch: hooks run in the order they were registered, before a
+        retained gradient (:meth:`retain_grad`) is stored and before a leaf's
+        ``.grad`` is accumulated; a hook on a non-leaf belongs to the op that
+        produced the tensor, so it sees the total gradient of that tensor once
+        all its uses have contributed. Hooks also run for :func:`lucid.autograd.grad`.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> x = lucid.tensor([1.0, 2.0], requires_grad=True)
+        >>> h = x * 3
+        >>> handle = h.register_hook(lambda g: print("dL/dh =", g))
+        >>> x.register_hook(lambda g: g * 10) is not None   # scale what reaches x.grad
+        True
+        >>> h.sum().backward()
+        dL/dh = [1. 1.]
+        >>> x.grad
+        array([30., 30.], dtype=float32)
+        >>> handle.remove()
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook(): cannot register a hook on a tensor that does not require grad")
+        if not callable(hook):
+            raise TypeError(f"register_hook(hook): hook must be callable, got {type(hook).__name__}")
+        if self.grad_fn is not None:
+            if self.grad_fn.hooks is None:
+                self.grad_fn.hooks = []
+            hooks = self.grad_fn.hooks
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Set :attr:`requires_grad` in place and return ``self``.
@@ -794,6 +858,33 @@ class Tensor:
 
 
 
+class RemovableHandle:
+    """What :meth:`Tensor.register_hook` returns: ``remove()`` takes the hook out again.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> x = lucid.tensor([1.0], requires_grad=True)
+    >>> handle = x.register_hook(lambda g: g * 0)
+    >>> handle.remove()
+    >>> (2 * x).sum().backward()
+    >>> x.grad
+    array([2.], dtype=float32)
+    """
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: list, hook) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        """Unregister the hook (doing it twice is harmless)."""
+        for i, h in enumerate(self._hooks):
+            if h is self._hook:
+                del self._hooks[i]
+                return
+
+
 def _grad_argument(grad: Any, root: Tensor) -> Any:
     """Validate a user-given upstream gradient and return a private array of it."""
     if isinstance(grad, Tensor):
@@ -814,5 +905,5 @@ def _grad_argument(grad: Any, root: Tensor) -> Any:
 
 
 # Imported last: the engine and the ops build Tensors, so they need this class defined first.
-from lucid.autograd import engine  # noqa: E402
+from lucid.autograd import engine, views  # noqa: E402
 from lucid import ops as _ops  # noqa: E402

@@ -9,8 +9,75 @@ from lucid.autograd.engine import run_backward
 from lucid.autograd.function import Function, Node
 from lucid.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from lucid.autograd.gradcheck import GradcheckError, gradcheck
+from lucid.autograd import views
 
-__all__ = ["detect_anomaly", "AnomalyError", "Function", "Node", "grad", "gradcheck", "GradcheckError", "no_grad", "enable_grad", "is_grad_enabled"]
+__all__ = ["backward", "detect_anomaly", "AnomalyError", "Function", "Node", "grad", "gradcheck", "GradcheckError",
+           "no_grad", "enable_grad", "is_grad_enabled"]
+
+
+def backward(tensors, grad_tensors=None, retain_graph: bool = False) -> None:
+    """Add the gradients of ``tensors`` into the ``.grad`` of every leaf they depend on (one pass).
+
+    Parameters
+    ----------
+    tensors : Tensor or sequence of Tensor
+        The roots :math:`y_k`; each must require grad.
+    grad_tensors : array, Tensor or sequence, optional
+        :math:`v_k = \\partial L/\\partial y_k` for each root, of that root's shape;
+        may be omitted (or None in the sequence) for single-element roots, where it is 1.
+    retain_graph : bool, default False
+        Keep the graph's saved arrays for another backward.
+
+    Raises
+    ------
+    RuntimeError
+        If a root does not require grad, or a root of several elements has no gradient.
+    ValueError
+        If the number of ``grad_tensors`` differs from the number of roots, or a shape differs.
+
+    Notes
+    -----
+    The same as ``sum(<v_k, y_k>).backward()`` without building the sum: for every leaf :math:`x`,
+
+    .. math:: x.\\mathrm{grad} \\mathrel{+}= \\sum_k J_{y_k}(x)^{\\top} v_k .
+
+    The engine visits the nodes reachable from all roots once, in reverse
+    creation order (a reverse topological order: a node runs only after every
+    node that uses its output), summing the gradients that arrive at a node
+    over all paths, and summing each gradient over the axes that broadcasting
+    stretched, down to its input's shape. PyTorch's ``torch.autograd.backward``.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> x = lucid.tensor([1.0, 2.0], requires_grad=True)
+    >>> a, b = (x * x).sum(), x * 3
+    >>> lucid.autograd.backward([a, b], [None, lucid.tensor([1.0, 0.0])])
+    >>> x.grad          # 2x from a, plus [3, 0] from b
+    array([5., 4.], dtype=float32)
+    """
+    from lucid.tensor import Tensor, _grad_argument
+
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor) or backend.is_array(grad_tensors):
+        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    grad_tensors = list(grad_tensors)
+    if len(grad_tensors) != len(tensors):
+        raise ValueError(f"backward: got {len(grad_tensors)} grad_tensors for {len(tensors)} tensors")
+    root_grads = []
+    for t, g in zip(tensors, grad_tensors):
+        if t._view is not None and views.is_stale(t):
+            views.refresh(t)
+        if not t.requires_grad:
+            raise RuntimeError(f"backward: a tensor of shape {t.shape} does not require grad and has no grad_fn")
+        if g is None:
+            if t.size != 1:
+                raise RuntimeError(f"backward: grad_tensors is needed for a tensor of shape {t.shape}")
+            g = backend.xp_of(t.data).ones_like(t.data)
+        else:
+            g = _grad_argument(g, t)
+        root_grads.append(g)
+    run_backward(tensors, root_grads, retain_graph=retain_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool = False, allow_unused: bool = False) -> list:
@@ -71,6 +138,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool = False, allow_u
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     single_input = isinstance(inputs, Tensor)
     inputs = [inputs] if single_input else list(inputs)
+    for t in outputs + inputs:  # a view whose memory was written in place since: derive its graph again
+        if t._view is not None and views.is_stale(t):
+            views.refresh(t)
     if grad_outputs is None or isinstance(grad_outputs, Tensor) or backend.is_array(grad_outputs):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     if len(grad_outputs) != len(outputs):

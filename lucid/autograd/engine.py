@@ -164,14 +164,17 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
         while heap:
             _, _, node = heapq.heappop(heap)
             grad = backend.ensure_array(grads.pop(node))
+            if node.hooks:
+                grad = _run_hooks(node.hooks, grad, node.fn.__name__, acc)
             if capture is not None:
                 if id(node) in capture:
                     capture[id(node)] = grad
                     acc.share(grad)
             elif node.retained is not None:
-                kept = node.retained
-                kept.grad = grad if kept.grad is None else backend.ensure_array(kept.grad + grad)
-                acc.share(kept.grad)
+                kept = node.retained()
+                if kept is not None:
+                    kept.grad = grad if kept.grad is None else backend.ensure_array(kept.grad + grad)
+                    acc.share(kept.grad)
             if node.freed:
                 raise RuntimeError(
                     f"Trying to backward through the graph a second time: the arrays saved by "
@@ -201,7 +204,30 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
     return capture
 
 
+def _run_hooks(hooks: list, grad, owner: str, acc: _Accumulator):
+    """Call each hook on ``grad``; a hook that returns something replaces the gradient."""
+    acc.share(grad)  # a hook may keep the array it was shown: never write into it afterwards
+    for hook in tuple(hooks):
+        new = hook(grad)
+        if new is None:
+            continue
+        if isinstance(new, Tensor):
+            new = new.data
+        new = backend.ensure_array(new)
+        if not backend.is_array(new) or tuple(new.shape) != tuple(grad.shape):
+            raise RuntimeError(
+                f"a hook registered with register_hook() on the output of {owner} returned "
+                f"{type(new).__name__} of shape {tuple(getattr(new, 'shape', ()))}; expected None or "
+                f"an array of the gradient's shape {tuple(grad.shape)}"
+            )
+        grad = new
+        acc.share(grad)
+    return grad
+
+
 def _accumulate_leaf(leaf, grad, capture, acc: _Accumulator) -> None:
+    if leaf._hooks:
+        grad = _run_hooks(leaf._hooks, grad, "a leaf tensor", acc)
     if capture is not None:
         if id(leaf) in capture:
             prev = capture[id(leaf)]
@@ -225,3 +251,4 @@ def _accumulate_leaf(leaf, grad, capture, acc: _Accumulator) -> None:
 
 
 from lucid.autograd.function import Node  # noqa: E402
+from lucid.tensor import Tensor  # noqa: E402

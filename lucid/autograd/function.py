@@ -28,6 +28,7 @@ input's shape, in one place, so no op has to.
 from __future__ import annotations
 
 import itertools
+import weakref
 from typing import Any
 
 import numpy as np
@@ -57,8 +58,12 @@ class Node:
         Per positional input: the shape and dtype of its array (``None`` for non-tensors).
     seq : int
         Creation number; the engine runs nodes in decreasing ``seq``.
-    retained : Tensor or None
-        The output tensor, when :meth:`Tensor.retain_grad` asked to keep its gradient.
+    retained : weakref to Tensor, or None
+        The output tensor, when :meth:`Tensor.retain_grad` asked to keep its
+        gradient (a weak reference: the tensor already holds the node, and a
+        strong one back would keep both alive until the cyclic collector runs).
+    hooks : list or None
+        Functions registered on the output with :meth:`Tensor.register_hook`.
     versions : list or None
         Version counters of the tensors whose arrays were saved, checked before backward.
     freed : bool
@@ -79,11 +84,12 @@ class Node:
     """
 
     __slots__ = ("fn", "saved", "parents", "shapes", "dtypes", "seq", "needs_input_grad",
-                 "retained", "versions", "freed", "__dict__", "__weakref__")
+                 "retained", "hooks", "versions", "freed", "__dict__", "__weakref__")
 
     def __init__(self) -> None:
         self.saved = ()
         self.retained = None
+        self.hooks = None
         self.versions = None
         self.freed = False
         self.needs_input_grad = ()
@@ -96,6 +102,14 @@ class Node:
         version counter and makes backward raise an error.
         """
         self.saved = arrays
+
+    def retain_grad_of(self, tensor) -> None:
+        """Store the gradient of this node's output into ``tensor.grad`` during backward."""
+        self.retained = weakref.ref(tensor)
+
+    def retained_tensor(self):
+        """The tensor whose ``.grad`` this node fills (:meth:`Tensor.retain_grad`), or None."""
+        return None if self.retained is None else self.retained()
 
     @property
     def name(self) -> str:
@@ -157,8 +171,10 @@ class Function:
     """
 
     #: True for ops whose output may share memory with their first input
-    #: (reshape, transpose, slicing); the output then shares the input's
-    #: version counter, so in-place writes through either are noticed.
+    #: (reshape, transpose, slicing, expand). When it does, the output becomes
+    #: a view (see :mod:`lucid.autograd.views`): it shares the input's version
+    #: counter and knows its base, so in-place writes through either reach the
+    #: other's gradient.
     is_view = False
 
     #: Positions of the arguments whose dtypes are unified with NumPy's promotion
@@ -210,8 +226,11 @@ class Function:
         arrays = []
         needs_grad = False
         array_type = None
+        grad_enabled = _state.enabled
         for a in args:
             if isinstance(a, Tensor):
+                if a._view is not None and grad_enabled and a._view.version != a._version[0]:
+                    views.refresh(a)  # its base was written in place since: take the base's new graph
                 data = a.data
                 if array_type is None:
                     array_type = type(data)
@@ -221,7 +240,7 @@ class Function:
                 arrays.append(data)
             else:
                 arrays.append(a)
-        needs_grad = needs_grad and _state.enabled
+        needs_grad = needs_grad and grad_enabled
         if cls.promote:
             arrays = _promote(arrays, cls.promote)
         if cls.floating:
@@ -256,8 +275,8 @@ class Function:
         finally:
             backend.quiet_float_errors_exit(token)
         result = Tensor._make(out, needs_grad)
-        if cls.is_view:
-            result._version = args[0]._version
+        if cls.is_view and backend.may_share_memory(out, arrays[0]):  # a view, not a copy (reshape may copy)
+            views.record_view(result, args[0], cls, args[1:], kwargs)
         if not needs_grad:
             return result
 
@@ -272,6 +291,16 @@ class Function:
             ctx.call_site = anomaly.user_call_site()
         result.grad_fn = ctx
         return result
+
+
+def move_retained_grad(tensor, old_node, new_node) -> None:
+    """``tensor`` now names ``new_node``'s output (an in-place op): its retained ``.grad`` follows it there."""
+    if not tensor._retains_grad:
+        return
+    if old_node is not None and old_node.retained_tensor() is tensor:
+        old_node.retained = None
+    if new_node is not None:
+        new_node.retain_grad_of(tensor)
 
 
 class _Scratch:
@@ -356,3 +385,4 @@ def _raise_device_mix(cls, args) -> None:
 
 
 from lucid.tensor import Tensor  # noqa: E402  (tensor.py imports ops, which import this module)
+from lucid.autograd import views  # noqa: E402  (views defines a Function, so it needs this module first)

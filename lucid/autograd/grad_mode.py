@@ -1,13 +1,22 @@
-"""Grad mode: whether operations record a graph.  The only global switch lucid has."""
+"""Grad mode: whether operations record a graph, one switch per thread (as in PyTorch).
+
+Each thread starts with grad mode on. ``no_grad``/``enable_grad`` and the
+engine's own switch-off during ``backward()`` change only the calling
+thread's mode, so a backward or an evaluation block in one thread never
+stops another thread's forward from recording.
+"""
 from __future__ import annotations
 
 import functools
+import threading
 
 
-class _GradMode:
-    """Holds one boolean; ops read ``_state.enabled`` on every call, so keep it a plain attribute."""
+class _GradMode(threading.local):
+    """One boolean per thread; ops read ``_state.enabled`` on every call, so keep it a plain attribute.
 
-    __slots__ = ("enabled",)
+    ``threading.local`` runs ``__init__`` again in each thread that touches
+    ``_state``, so every new thread begins with grad mode on.
+    """
 
     def __init__(self) -> None:
         self.enabled = True
@@ -62,8 +71,9 @@ class no_grad(_SetGradMode):
     -----
     Inside the block, :meth:`Function.apply` runs only ``forward``: no
     :class:`Node` is made and nothing is saved, so memory is that of the
-    values alone. Grad mode is one global flag (not per thread); the
-    previous mode is restored on exit, also after an exception.
+    values alone. Grad mode belongs to the calling thread (each thread
+    starts with it on, as in PyTorch); the previous mode is restored on
+    exit, also after an exception, and blocks may nest.
     In-place updates of leaves that require grad (``w -= lr * w.grad``) are
     allowed only here.
 

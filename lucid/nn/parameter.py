@@ -72,6 +72,8 @@ class Parameter(Tensor):
             self.requires_grad = False
             self._version = data._version if array is data.data else [0]
             self._retains_grad = False
+            self._view = None
+            self._hooks = None
         else:
             host_dtype = np.float32 if dtype is None else dtype
             super().__init__(data, requires_grad=False, dtype=host_dtype)

@@ -12,7 +12,8 @@ import numpy as np
 
 from lucid import backend
 from lucid.autograd.engine import sum_product_to_shape
-from lucid.autograd.function import Function
+from lucid.autograd import views
+from lucid.autograd.function import Function, move_retained_grad
 from lucid.autograd.grad_mode import _state
 from lucid.ops._args import operand
 from lucid.tensor import Tensor
@@ -86,7 +87,12 @@ class Div(Function):
 
 
 class Pow(Function):
-    """y = a ** b;  dL/da = g * b * a**(b-1),  dL/db = g * y * log(a)  (0 where a == 0)"""
+    """y = a ** b;  dL/da = g * b * a**(b-1) (0 where b == 0),  dL/db = g * y * log(a) (0 where a == 0 and b >= 0)
+
+    The two special cases are PyTorch's: ``x ** 0`` is constant (gradient 0,
+    not ``0 * 0**-1 = nan`` at 0), and ``0 ** b`` for b >= 0 has no useful
+    dependence on b (``y * log(0)`` would be ``0 * -inf = nan``).
+    """
 
     promote = (0, 1)
 
@@ -101,14 +107,23 @@ class Pow(Function):
         a, b, y = ctx.saved
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = grad * b * a ** (b - 1) if not (isinstance(b, (int, float)) and b == 2) else grad * 2 * a
-        if ctx.needs_input_grad[1]:
-            if isinstance(a, (int, float)):
-                log_a = math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)
+            if isinstance(b, (int, float)):
+                if b == 0:
+                    ga = backend.xp_of(grad).zeros_like(grad * a)
+                else:
+                    ga = grad * 2 * a if b == 2 else grad * b * a ** (b - 1)
             else:
-                xp = backend.xp_of(a)
-                log_a = xp.where(a == 0, 0.0, xp.log(xp.where(a == 0, 1.0, a)))
-            gb = grad * y * log_a
+                xp = backend.xp_of(b)
+                ga = xp.where(b == 0, 0.0, grad * b * a ** (b - 1))
+        if ctx.needs_input_grad[1]:
+            xp = backend.xp_of(b)
+            if isinstance(a, (int, float)):
+                log_a = math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan)
+                gb = grad * y * log_a
+                if a == 0:
+                    gb = xp.where(b >= 0, 0.0, gb)
+            else:
+                gb = xp.where((a == 0) & (b >= 0), 0.0, grad * y * xp.log(a))
         return ga, gb
 
 
@@ -345,22 +360,34 @@ def _apply_in_place(target: Tensor, fn, other, name: str, check_shape: bool = Tr
     Without a graph this is a plain in-place update.  With one, ``target``
     takes over the result's node, whose input is ``target`` as it was: the
     old value is kept only if the op's backward needs it.  The version
-    counter goes up, so a backward that saved the old array notices.
+    counter goes up, so a backward that saved the old array notices, and
+    every other view of the same memory takes the new graph when next used.
+    A write through a view also gives its base a new node
+    (:func:`lucid.autograd.views.write_through_view`), as in PyTorch.
     """
     if not isinstance(target, Tensor):
         raise TypeError(f"{name}: the target must be a Tensor, got {type(target).__name__}")
     other = operand(other, "other")
-    recording = _state.enabled and (target.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+    grad_on = _state.enabled
+    view = target._view
+    if view is not None and grad_on and views.is_stale(target):
+        views.refresh(target)
+    if view is not None and view.overlapping:
+        raise RuntimeError(
+            f"{name}: the target is an expanded view in which several elements are one memory "
+            f"location, so an in-place write is ambiguous; .clone() it first"
+        )
+    recording = grad_on and (target.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
     if recording and target.is_leaf and target.requires_grad:
         raise RuntimeError(
             f"{name}: a leaf tensor that requires grad cannot be changed in place (its gradient "
             f"would be wrong); wrap the update in `with lucid.no_grad():` or use an out-of-place op"
         )
-    if recording and target.grad_fn is not None and target.grad_fn.fn.is_view:
-        # the write would also change the viewed tensor, whose own graph would not know of it
+    if recording and view is not None and view.base.is_leaf and view.base.requires_grad:
         raise RuntimeError(
-            f"{name}: cannot change in place a view ({target.grad_fn.fn.__name__}) of a tensor that is "
-            f"part of the graph: its gradient would be wrong. Use an out-of-place op, or .clone() the view first"
+            f"{name}: a view of a leaf tensor that requires grad cannot be changed in place (the "
+            f"leaf's gradient would be wrong); wrap the update in `with lucid.no_grad():`, or "
+            f".clone() the leaf and change the clone"
         )
     other_shape = other.shape if isinstance(other, Tensor) else ()
     try:
@@ -385,10 +412,10 @@ def _apply_in_place(target: Tensor, fn, other, name: str, check_shape: bool = Tr
         xp = backend.xp_of(target.data)
         node.saved = tuple(xp.asarray(s, copy=True) if s is target.data else s for s in node.saved)
     _write(target, result.data, name)
-    if target._retains_grad:  # .grad is the gradient of the new value only, not also of the old one
-        if target.grad_fn is not None:
-            target.grad_fn.retained = None
-        node.retained = target
+    if view is not None:  # the base's memory changed too: it takes a node that knows, and the view follows
+        views.write_through_view(target, result)
+        return target
+    move_retained_grad(target, target.grad_fn, node)  # .grad is the gradient of the new value only
     target.grad_fn, target.requires_grad = node, True
     return target
 

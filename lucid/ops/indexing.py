@@ -31,7 +31,10 @@ def _normalize_index(index: Any, x: Tensor) -> tuple:
         if isinstance(item, Tensor):
             item = item.data
         elif isinstance(item, (list, np.ndarray)) or isinstance(item, bool):
-            item = backend.asarray(np.asarray(item), device=x.device)
+            host = np.asarray(item)
+            if host.size == 0 and host.dtype.kind == "f":  # x[[]]: an empty list is an empty integer index
+                host = host.astype(np.int64)
+            item = backend.asarray(host, device=x.device)
         elif isinstance(item, np.integer):
             item = int(item)
         if backend.is_array(item):
@@ -70,7 +73,7 @@ def _single_array_axis(index: tuple, ndim: int):
 class GetItem(Function):
     """y = x[index];  dL/dx = zeros with g scattered (added) at the indexed places"""
 
-    is_view = True
+    is_view = True  # basic indexing gives a view; integer arrays and masks copy (apply checks the memory)
 
     @staticmethod
     def forward(ctx, x, index):
@@ -125,9 +128,10 @@ class SetItem(Function):
             x[_key(index)] = value  # in place: SetItem is only used through setitem_
         except (ValueError, TypeError) as exc:
             shape = getattr(value, "shape", ())
+            selected = tuple(x[_key(index)].shape)
             raise ValueError(
-                f"setitem: a value of shape {tuple(shape)} cannot be assigned to the selected part of a tensor "
-                f"of shape {tuple(x.shape)} ({exc})"
+                f"setitem: value of shape {tuple(shape)} does not fit the selected part of shape "
+                f"{selected} (of a tensor of shape {tuple(x.shape)}): it must have that shape or stretch to it"
             ) from None
         return x
 
