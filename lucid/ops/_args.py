@@ -38,31 +38,83 @@ def tensor_arg(x: Any, name: str = "input") -> Tensor:
 
 
 def normalize_axis(axis: Any, ndim: int, name: str = "axis") -> tuple[int, ...]:
-    """Turn ``None``, an int or a sequence of ints into a sorted tuple of non-negative axes."""
+    """Turn ``None``, an int or a sequence of ints into a sorted tuple of non-negative axes.
+
+    A 0-d tensor accepts ``0`` and ``-1`` (PyTorch treats a scalar as having one
+    axis of length 1 for this check) and has no axes to reduce: the result is ``()``.
+    """
     if axis is None:
         return tuple(range(ndim))
     if not isinstance(axis, (int, np.integer, tuple, list)):
         raise TypeError(f"{name} must be an int or a tuple of ints, got {axis!r}")
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    span = max(ndim, 1)  # a 0-d tensor takes axis 0 or -1, as in PyTorch
     out = []
     for a in axes:
         if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
             raise TypeError(f"{name} must be an int or a tuple of ints, got {axis!r}")
-        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
-            raise ValueError(f"{name}={a} is out of range for a tensor with {ndim} dimension(s)")
-        out.append(int(a) % ndim if ndim else 0)
+        if not -span <= a < span:
+            raise ValueError(f"{name}={a} is out of range for a tensor with {ndim} dimension(s) "
+                             f"(expected an axis in [{-span}, {span - 1}])")
+        out.append(int(a) % span)
     if len(set(out)) != len(out):
         raise ValueError(f"{name} has repeated axes: {axis!r}")
     return tuple(sorted(out)) if ndim else ()
 
 
-def one_axis(axis: Any, ndim: int, name: str = "axis") -> int:
-    """Validate a single axis and make it non-negative."""
+def one_axis(axis: Any, ndim: int, name: str = "axis", *, scalar: bool = False) -> int:
+    """Validate a single axis and make it non-negative.
+
+    With ``scalar=True`` a 0-d tensor accepts ``0`` and ``-1`` (PyTorch's rule for
+    ops such as softmax and argmax, which treat a scalar as one element); the
+    result is then 0 and the caller handles the 0-d case, which has no axis 0.
+    """
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{name} must be an int, got {axis!r}")
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"{name}={axis} is out of range for a tensor with {ndim} dimension(s)")
-    return int(axis) % ndim
+    span = max(ndim, 1) if scalar else ndim
+    if not -span <= axis < span:
+        expected = f" (expected an axis in [{-span}, {span - 1}])" if span else ""
+        raise ValueError(f"{name}={axis} is out of range for a tensor with {ndim} dimension(s){expected}")
+    return int(axis) % span
+
+
+def number(value: Any, name: str, *, integer: bool = False) -> Any:
+    """A Python number from ``value`` (a number, a NumPy scalar or a one-element tensor), or a TypeError naming it.
+
+    ``int(value)`` and ``float(value)`` would take strings (``"1"``) and report a
+    bad one as "invalid literal for int()", without the argument's name, and
+    ``int(2.5)`` silently truncates. Here a string, None or an array is refused by
+    name; with ``integer=True`` so are floats and bools (a count must be an int).
+    Ints stay ints, other reals become floats.
+
+    Examples
+    --------
+    >>> from lucid.ops._args import number
+    >>> number(0.5, "correction"), number(2, "correction")
+    (0.5, 2)
+    >>> number("a", "negative_slope")
+    Traceback (most recent call last):
+        ...
+    TypeError: negative_slope must be a real number, got str 'a'
+    """
+    if type(value) is float or type(value) is int:  # the common case first
+        if integer and type(value) is float:
+            raise TypeError(f"{name} must be an int, got {value!r}")
+        return value
+    if isinstance(value, Tensor):
+        if value.size != 1:
+            raise TypeError(f"{name} must be a number, got a tensor of shape {value.shape}")
+        value = value.item()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool) and integer:
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real) and not integer:
+        return float(value)
+    expected = "an int" if integer else "a real number"
+    raise TypeError(f"{name} must be {expected}, got {type(value).__name__} {value!r}")
 
 
 def alias(value: Any, default: Any, torch_value: Any, torch_name: str, name: str) -> Any:

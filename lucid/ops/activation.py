@@ -10,7 +10,8 @@ import math
 
 from lucid import backend
 from lucid.autograd.function import Function
-from lucid.ops._args import alias, one_axis, tensor_arg
+from lucid.ops._args import alias, number, one_axis, tensor_arg
+from lucid.ops.reduction import max_keepdims
 from lucid.ops.special import erf
 from lucid.tensor import Tensor
 
@@ -127,7 +128,7 @@ class Softmax(Function):
     def forward(ctx, x, axis):
         xp = backend.xp_of(x)
         ctx.axis = axis
-        shifted = x - xp.max(x, axis=axis, keepdims=True)
+        shifted = x - max_keepdims(x, axis)  # an empty axis gives an empty result, as in PyTorch
         e = xp.exp(shifted)
         y = e / xp.sum(e, axis=axis, keepdims=True)
         ctx.save(y)
@@ -149,7 +150,7 @@ class LogSoftmax(Function):
     def forward(ctx, x, axis):
         xp = backend.xp_of(x)
         ctx.axis = axis
-        shifted = x - xp.max(x, axis=axis, keepdims=True)
+        shifted = x - max_keepdims(x, axis)
         y = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
         ctx.save(y)
         return y
@@ -266,7 +267,7 @@ def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
     >>> x.grad
     array([0.1, 1. ], dtype=float32)
     """
-    negative_slope = float(negative_slope)
+    negative_slope = number(negative_slope, "leaky_relu: negative_slope")
     return LeakyReLU.apply(tensor_arg(x, "x"), negative_slope)
 
 
@@ -363,7 +364,7 @@ def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     >>> x.grad
     array([0.5], dtype=float32)
     """
-    beta, threshold = float(beta), float(threshold)
+    beta, threshold = number(beta, "softplus: beta"), number(threshold, "softplus: threshold")
     return Softplus.apply(tensor_arg(x, "x"), beta, threshold)
 
 
@@ -373,9 +374,9 @@ def softmax(x, axis: int = -1, *, dim: int | None = None) -> Tensor:
     Parameters
     ----------
     x : Tensor, array or number
-        The input, at least 1-D.
+        The input. A 0-d tensor counts as one element (its softmax is 1), as in PyTorch.
     axis : int, default -1
-        The axis that sums to 1, in :math:`[-x.ndim, x.ndim)`.
+        The axis that sums to 1, in :math:`[-x.ndim, x.ndim)` (0 or -1 for a 0-d tensor).
     dim : int, optional
         PyTorch's name for ``axis`` (keyword only).
 
@@ -406,9 +407,7 @@ def softmax(x, axis: int = -1, *, dim: int | None = None) -> Tensor:
     >>> lucid.softmax(lucid.tensor([[0.0, 1000.0]]), dim=1)
     Tensor([[0., 1.]])
     """
-    x = tensor_arg(x, "x")
-    axis = one_axis(alias(axis, -1, dim, "dim", "axis"), x.ndim)
-    return Softmax.apply(x, axis)
+    return Softmax.apply(*_softmax_args(x, axis, dim))
 
 
 def log_softmax(x, axis: int = -1, *, dim: int | None = None) -> Tensor:
@@ -417,9 +416,9 @@ def log_softmax(x, axis: int = -1, *, dim: int | None = None) -> Tensor:
     Parameters
     ----------
     x : Tensor, array or number
-        The input, at least 1-D.
+        The input. A 0-d tensor counts as one element (its log-softmax is 0), as in PyTorch.
     axis : int, default -1
-        The reduced axis, in :math:`[-x.ndim, x.ndim)`.
+        The reduced axis, in :math:`[-x.ndim, x.ndim)` (0 or -1 for a 0-d tensor).
     dim : int, optional
         PyTorch's name for ``axis`` (keyword only).
 
@@ -447,6 +446,11 @@ def log_softmax(x, axis: int = -1, *, dim: int | None = None) -> Tensor:
     >>> lucid.log_softmax(lucid.tensor([0.0, 1000.0]))
     Tensor([-1000.,     0.])
     """
+    return LogSoftmax.apply(*_softmax_args(x, axis, dim))
+
+
+def _softmax_args(x, axis, dim):
+    """The tensor and its reduced axes, as a tuple: ``()`` for a 0-d tensor, which takes axis 0 or -1 (PyTorch)."""
     x = tensor_arg(x, "x")
-    axis = one_axis(alias(axis, -1, dim, "dim", "axis"), x.ndim)
-    return LogSoftmax.apply(x, axis)
+    axis = one_axis(alias(axis, -1, dim, "dim", "axis"), x.ndim, scalar=True)
+    return x, ((axis,) if x.ndim else ())

@@ -8,10 +8,11 @@ The backward of every reduction first puts the reduced axes back
 from __future__ import annotations
 
 import builtins
+import math
 
 from lucid import backend
 from lucid.autograd.function import Function
-from lucid.ops._args import alias, normalize_axis, tensor_arg
+from lucid.ops._args import alias, normalize_axis, number, one_axis, tensor_arg
 from lucid.tensor import Tensor
 
 
@@ -30,6 +31,20 @@ def _count(shape, axes) -> int:
     for a in axes:
         n *= shape[a]
     return n
+
+
+def max_keepdims(x, axes):
+    """``max(x, axes, keepdims=True)``, or zeros where a reduced axis is empty (a shift for exp, not a result).
+
+    Softmax, log_softmax and logsumexp subtract the maximum before ``exp``;
+    over an empty axis there is no maximum (NumPy raises "zero-size array to
+    reduction operation maximum"), but there is nothing to shift either, and
+    PyTorch's results are an empty softmax and a logsumexp of ``-inf``.
+    """
+    xp = backend.xp_of(x)
+    if _count(x.shape, axes) == 0:
+        return xp.sum(x, axis=axes, keepdims=True)  # zeros of the reduced shape (empty sums are 0)
+    return xp.max(x, axis=axes, keepdims=True)
 
 
 class Sum(Function):
@@ -61,24 +76,74 @@ class Mean(Function):
         return backend.broadcast_to(_unreduce(grad, ctx.axes, ctx.keepdims) / n, ctx.shape), None, None
 
 
+def _dof(n: int, correction) -> float:
+    """PyTorch's divisor ``max(n - correction, 0)``: 0 makes the variance inf (or nan for constant data)."""
+    return builtins.max(n - correction, 0)
+
+
+def _var_backward(ctx, grad_var, centered):
+    """dL/dx of the variance, for ``grad_var`` = dL/dvar: ``g * 2 (x - mean) / (n - c)``.
+
+    When ``n - c <= 0`` the variance is inf or nan; the gradient then follows
+    PyTorch's ``var_backward`` to the letter rather than raising a ZeroDivisionError:
+    for a variance over the whole tensor (no axis given) it is ``g * inf``, or
+    ``nan`` where :math:`x_i` equals the mean; for given axes it is
+    ``g * 2 / (n - c) * (x - mean)`` in IEEE arithmetic (``2 / 0`` is inf, so
+    a batch of one gives nan; a negative ``n - c`` gives a finite value).
+    """
+    g = _unreduce(grad_var, ctx.axes, ctx.keepdims)
+    dof = ctx.n - ctx.correction
+    if dof > 0:  # the usual case
+        return g * (2.0 / dof) * centered
+    if ctx.whole:
+        return g * (backend.xp_of(centered).abs(centered) * math.inf)  # inf, and 0 * inf = nan where x = mean
+    return g * (2.0 / dof if dof else math.inf) * centered
+
+
+def _centred_variance(ctx, x, axes, keepdims, correction, whole):
+    """``x - mean`` and the variance; records on ``ctx`` what ``_var_backward`` needs."""
+    xp = backend.xp_of(x)
+    n = _count(x.shape, axes)
+    ctx.axes, ctx.keepdims, ctx.n, ctx.correction, ctx.whole = axes, keepdims, n, correction, whole
+    centered = x - xp.sum(x, axis=axes, keepdims=True) / n  # not xp.mean: it warns on an empty axis
+    return centered, xp.sum(centered * centered, axis=axes, keepdims=keepdims) / _dof(n, correction)
+
+
 class Var(Function):
     """y = sum((x - mean)**2) / (n - c);  dL/dx = g * 2 (x - mean) / (n - c)"""
 
     floating = True
 
     @staticmethod
-    def forward(ctx, x, axes, keepdims, correction):
-        xp = backend.xp_of(x)
-        ctx.axes, ctx.keepdims = axes, keepdims
-        centered = x - xp.mean(x, axis=axes, keepdims=True)
-        ctx.denominator = builtins.max(_count(x.shape, axes) - correction, 0)
+    def forward(ctx, x, axes, keepdims, correction, whole):
+        centered, y = _centred_variance(ctx, x, axes, keepdims, correction, whole)
         ctx.save(centered)
-        return xp.sum(centered * centered, axis=axes, keepdims=keepdims) / ctx.denominator
+        return y
 
     @staticmethod
     def backward(ctx, grad):
         (centered,) = ctx.saved
-        return _unreduce(grad, ctx.axes, ctx.keepdims) * (2 / ctx.denominator) * centered, None, None, None
+        return _var_backward(ctx, grad, centered), None, None, None, None
+
+
+class Std(Function):
+    """y = sqrt(var(x));  dL/dx = var's gradient for g / (2 y), with 0 where y = 0 (PyTorch's rule)"""
+
+    floating = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdims, correction, whole):
+        centered, v = _centred_variance(ctx, x, axes, keepdims, correction, whole)
+        y = backend.xp_of(x).sqrt(v)
+        ctx.save(centered, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        centered, y = ctx.saved
+        # d sqrt(v)/dv = 1 / (2 y) is infinite where the spread is 0; PyTorch takes the gradient there as 0
+        grad_var = backend.where_zero(y != 0, grad / (2 * y))
+        return _var_backward(ctx, grad_var, centered), None, None, None, None
 
 
 class Extreme(Function):
@@ -110,7 +175,7 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdims):
         xp = backend.xp_of(x)
-        m = xp.max(x, axis=axes, keepdims=True)
+        m = max_keepdims(x, axes)  # an empty axis: no shift, and the sum of no exponentials is 0: y = -inf
         m = xp.where(xp.isfinite(m), m, 0.0)  # all -inf (or an inf) must not turn into nan
         y = xp.log(xp.sum(xp.exp(x - m), axis=axes, keepdims=True)) + m
         ctx.axes, ctx.keepdims = axes, keepdims
@@ -220,12 +285,25 @@ def mean(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Ten
     return Mean.apply(x, axes, keepdims)
 
 
-def _correction(correction, ddof, unbiased) -> int:
+def _correction(correction, ddof, unbiased):
+    """The ``c`` of the divisor ``n - c``, from whichever of the three spellings was given (a real number)."""
     if ddof is not None:
-        return int(ddof)
+        return number(ddof, "ddof")
     if unbiased is not None:
+        if not isinstance(unbiased, bool):
+            raise TypeError(f"unbiased must be True or False, got {unbiased!r}")
         return 1 if unbiased else 0
-    return int(correction)
+    if correction is None:  # PyTorch's spelling of the default
+        return 1
+    return number(correction, "correction")
+
+
+def _variance(fn, x, axis, keepdims, correction, dim, keepdim, ddof, unbiased) -> Tensor:
+    x = tensor_arg(x, "x")
+    c = _correction(correction, ddof, unbiased)
+    whole = alias(axis, None, dim, "dim", "axis") is None or x.ndim == 0  # selects PyTorch's backward rule
+    axes, keepdims = _axes(x, axis, keepdims, dim, keepdim)
+    return fn.apply(x, axes, keepdims, c, whole)
 
 
 def var(x, axis=None, keepdims: bool = False, *, correction: int = 1, dim=None, keepdim=None,
@@ -242,10 +320,10 @@ def var(x, axis=None, keepdims: bool = False, *, correction: int = 1, dim=None, 
         Keep the reduced axes with length 1, so the result broadcasts against ``x``.
     dim, keepdim : optional
         PyTorch's names for ``axis`` and ``keepdims`` (keyword only).
-    correction : int, default 1
+    correction : int or float, default 1
         :math:`c` in the divisor :math:`n - c`: 1 gives the unbiased sample
-        variance, 0 the population variance.
-    ddof : int, optional
+        variance, 0 the population variance; any real number is accepted, as in PyTorch.
+    ddof : int or float, optional
         NumPy's name for ``correction``.
     unbiased : bool, optional
         Older PyTorch spelling: True is ``correction=1``, False ``correction=0``.
@@ -268,7 +346,10 @@ def var(x, axis=None, keepdims: bool = False, *, correction: int = 1, dim=None, 
 
     The two-pass form (centre first, then square) avoids the cancellation of
     :math:`E[x^2] - E[x]^2`. The default :math:`c = 1` differs from
-    ``numpy.var`` (:math:`c = 0`); :math:`n \\le c` gives ``inf`` or ``nan``.
+    ``numpy.var`` (:math:`c = 0`). As in PyTorch the divisor is
+    :math:`\\max(n - c, 0)`: :math:`n \\le c` (a batch of one, an empty axis)
+    gives ``inf``, or ``nan`` for constant data, and the gradient is then
+    ``inf`` or ``nan`` too (PyTorch's exact rule: see ``_var_backward``), never an error.
 
     Examples
     --------
@@ -282,9 +363,7 @@ def var(x, axis=None, keepdims: bool = False, *, correction: int = 1, dim=None, 
     >>> x.grad
     array([-2.,  2.], dtype=float32)
     """
-    x = tensor_arg(x, "x")
-    axes, keepdims = _axes(x, axis, keepdims, dim, keepdim)
-    return Var.apply(x, axes, keepdims, _correction(correction, ddof, unbiased))
+    return _variance(Var, x, axis, keepdims, correction, dim, keepdim, ddof, unbiased)
 
 
 def std(x, axis=None, keepdims: bool = False, *, correction: int = 1, dim=None, keepdim=None,
@@ -301,9 +380,9 @@ def std(x, axis=None, keepdims: bool = False, *, correction: int = 1, dim=None, 
         Keep the reduced axes with length 1, so the result broadcasts against ``x``.
     dim, keepdim : optional
         PyTorch's names for ``axis`` and ``keepdims`` (keyword only).
-    correction : int, default 1
+    correction : int or float, default 1
         :math:`c` in the divisor :math:`n - c` (see :func:`var`).
-    ddof : int, optional
+    ddof : int or float, optional
         NumPy's name for ``correction``.
     unbiased : bool, optional
         True is ``correction=1``, False ``correction=0``.
@@ -315,13 +394,14 @@ def std(x, axis=None, keepdims: bool = False, *, correction: int = 1, dim=None, 
 
     Notes
     -----
-    Computed as ``sqrt(var(x))``, so its graph has two nodes. By the chain rule:
+    Computed as ``sqrt(var(x))`` in one node. By the chain rule:
 
     .. math:: y = \\sqrt{\\frac{1}{n - c} \\sum_i (x_i - \\bar x)^2}, \\qquad
               \\frac{\\partial L}{\\partial x_i} = g\\,\\frac{x_i - \\bar x}{(n - c)\\, y}
 
-    The gradient is infinite (``nan`` after the product) where :math:`y = 0`,
-    i.e. when all elements are equal.
+    Where :math:`y = 0` (all elements equal) the square root has no
+    derivative; as in PyTorch the gradient there is 0 (and ``nan`` when also
+    :math:`n \\le c`, see :func:`var`).
 
     Examples
     --------
@@ -329,14 +409,12 @@ def std(x, axis=None, keepdims: bool = False, *, correction: int = 1, dim=None, 
     >>> x = lucid.tensor([1.0, 3.0], requires_grad=True)
     >>> y = lucid.std(x)
     >>> y
-    Tensor(1.414214, grad_fn=<SqrtBackward>)
+    Tensor(1.414214, grad_fn=<StdBackward>)
     >>> y.backward()
     >>> x.grad
     array([-0.707107,  0.707107], dtype=float32)
     """
-    from lucid.ops.elementwise import sqrt
-
-    return sqrt(var(x, axis, keepdims, correction=correction, dim=dim, keepdim=keepdim, ddof=ddof, unbiased=unbiased))
+    return _variance(Std, x, axis, keepdims, correction, dim, keepdim, ddof, unbiased)
 
 
 def amax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
@@ -379,10 +457,7 @@ def amax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Ten
     >>> x.grad
     array([0. , 0.5, 0.5], dtype=float32)
     """
-    x = tensor_arg(x, "x")
-    axes, keepdims = _axes(x, axis, keepdims, dim, keepdim)
-    _check_nonempty(x, axes, "amax")
-    return Extreme.apply(x, axes, keepdims, True)
+    return _extreme(x, axis, keepdims, dim, keepdim, True, "amax")
 
 
 def amin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
@@ -428,10 +503,7 @@ def amin(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Ten
     array([[1., 0.],
            [1., 0.]], dtype=float32)
     """
-    x = tensor_arg(x, "x")
-    axes, keepdims = _axes(x, axis, keepdims, dim, keepdim)
-    _check_nonempty(x, axes, "amin")
-    return Extreme.apply(x, axes, keepdims, False)
+    return _extreme(x, axis, keepdims, dim, keepdim, False, "amin")
 
 
 def max(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
@@ -466,7 +538,7 @@ def max(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tens
     >>> lucid.max(lucid.tensor([[1.0, 5.0], [7.0, 2.0]]), axis=0)
     Tensor([7., 5.])
     """
-    return amax(x, axis, keepdims, dim=dim, keepdim=keepdim)
+    return _extreme(x, axis, keepdims, dim, keepdim, True, "max")
 
 
 def min(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
@@ -499,13 +571,25 @@ def min(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tens
     >>> lucid.min(lucid.tensor([3.0, -1.0]))
     Tensor(-1.)
     """
-    return amin(x, axis, keepdims, dim=dim, keepdim=keepdim)
+    return _extreme(x, axis, keepdims, dim, keepdim, False, "min")
 
 
-def _check_nonempty(x: Tensor, axes, name: str) -> None:
+def _check_nonempty(x: Tensor, axes, name: str, whole: bool = False) -> None:
+    """A maximum, minimum or arg-index of no elements does not exist: say so (PyTorch raises too)."""
     for a in axes:
         if x.shape[a] == 0:
+            if whole:
+                raise ValueError(f"{name}: cannot reduce an empty tensor (shape {x.shape}) over all its axes; "
+                                 f"give the axis to reduce")
             raise ValueError(f"{name}: cannot reduce over axis {a} of length 0 (shape {x.shape})")
+
+
+def _extreme(x, axis, keepdims, dim, keepdim, largest: bool, name: str) -> Tensor:
+    x = tensor_arg(x, "x")
+    axes, keepdims = _axes(x, axis, keepdims, dim, keepdim)
+    if x.size == 0:
+        _check_nonempty(x, axes, name, alias(axis, None, dim, "dim", "axis") is None)
+    return Extreme.apply(x, axes, keepdims, largest)
 
 
 def logsumexp(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
@@ -557,14 +641,21 @@ def _index_reduction(x, axis, keepdims, dim, keepdim, largest: bool) -> Tensor:
     x = tensor_arg(x, "x")
     axis = alias(axis, None, dim, "dim", "axis")
     keepdims = bool(alias(keepdims, False, keepdim, "keepdim", "keepdims"))
+    name = "argmax" if largest else "argmin"
     xp = backend.xp_of(x.data)
     fn = xp.argmax if largest else xp.argmin
     if axis is None:
+        if x.size == 0:
+            _check_nonempty(x, range(x.ndim), name, whole=True)
         out = fn(backend.reshape(x.data, (-1,)))
         if keepdims:
             out = backend.reshape(out, (1,) * x.ndim)
         return Tensor._make(out)
-    (a,) = normalize_axis(axis, x.ndim)
+    a = one_axis(axis, x.ndim, scalar=True)  # a 0-d tensor takes axis 0 or -1, as in PyTorch
+    if x.ndim == 0:
+        return Tensor._make(fn(x.data))  # index 0 (keepdims keeps no axes)
+    if x.shape[a] == 0:
+        _check_nonempty(x, (a,), name)
     return Tensor._make(fn(x.data, axis=a, keepdims=keepdims))
 
 

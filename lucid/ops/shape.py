@@ -13,7 +13,7 @@ import numpy as np
 
 from lucid import backend
 from lucid.autograd.function import Function
-from lucid.ops._args import alias, normalize_axis, one_axis, shape_arg, tensor_arg
+from lucid.ops._args import alias, normalize_axis, number, one_axis, shape_arg, tensor_arg
 from lucid.tensor import Tensor
 
 
@@ -117,14 +117,16 @@ class RepeatInterleave(Function):
 
     @staticmethod
     def forward(ctx, x, repeats, axis):
-        ctx.repeats, ctx.axis = repeats, axis
+        ctx.repeats, ctx.axis, ctx.shape = repeats, axis, x.shape
         return backend.xp_of(x).repeat(x, repeats, axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
         xp = backend.xp_of(grad)
         a = ctx.axis
-        shape = grad.shape[:a] + (grad.shape[a] // ctx.repeats, ctx.repeats) + grad.shape[a + 1:]
+        if ctx.repeats == 0:  # no copies: every element's run of copies is empty, its gradient 0 (PyTorch)
+            return backend.zeros(ctx.shape, grad.dtype, like=grad), None, None
+        shape = grad.shape[:a] + (ctx.shape[a], ctx.repeats) + grad.shape[a + 1:]
         return xp.sum(backend.reshape(grad, shape), axis=a + 1), None, None
 
 
@@ -442,7 +444,9 @@ def swapaxes(x, axis1: int, axis2: int) -> Tensor:
     (3, 2)
     """
     x = tensor_arg(x, "x")
-    a, b = one_axis(axis1, x.ndim, "axis1"), one_axis(axis2, x.ndim, "axis2")
+    a, b = one_axis(axis1, x.ndim, "axis1", scalar=True), one_axis(axis2, x.ndim, "axis2", scalar=True)
+    if x.ndim == 0:  # PyTorch lets a 0-d tensor swap its axis 0 (or -1) with itself: nothing changes
+        return x
     order = list(range(x.ndim))
     order[a], order[b] = order[b], order[a]
     return permute(x, tuple(order))
@@ -591,6 +595,9 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0, *, dim=None) -> Tensor
            [4.]], dtype=float32)
     """
     ts = _tensor_list(tensors, "concatenate")
+    for i, t in enumerate(ts):
+        if t.ndim == 0:
+            raise ValueError(f"concatenate: tensor {i} is 0-d and has no axis to join along; use stack")
     axis = one_axis(alias(axis, 0, dim, "dim", "axis"), ts[0].ndim)
     for i, t in enumerate(ts):
         if t.ndim != ts[0].ndim or any(a != b for k, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if k != axis):
@@ -692,6 +699,8 @@ def split(x, split_size_or_sections, axis: int = 0, *, dim=None) -> list[Tensor]
     [(1, 2), (4, 2)]
     """
     x = tensor_arg(x, "x")
+    if x.ndim == 0:
+        raise ValueError("split: a 0-d tensor has no axis to split (PyTorch: split expects at least a 1-D tensor)")
     axis = one_axis(alias(axis, 0, dim, "dim", "axis"), x.ndim)
     n = x.shape[axis]
     if isinstance(split_size_or_sections, (int, np.integer)) and not isinstance(split_size_or_sections, bool):
@@ -700,7 +709,10 @@ def split(x, split_size_or_sections, axis: int = 0, *, dim=None) -> list[Tensor]
             raise ValueError(f"split: split_size must be a positive int, got {size}")
         sizes = [builtins.min(size, n - i) for i in range(0, n, size)] or [0]
     else:
-        sizes = [int(s) for s in split_size_or_sections]
+        if not isinstance(split_size_or_sections, (tuple, list)):
+            raise TypeError(f"split: split_size_or_sections must be an int or a list of ints, "
+                            f"got {split_size_or_sections!r}")
+        sizes = [number(s, "split: section sizes", integer=True) for s in split_size_or_sections]
         if builtins.sum(sizes) != n or any(s < 0 for s in sizes):
             raise ValueError(f"split: sections {sizes} must be non-negative and add up to {n}, the length of axis {axis}")
     lead = (slice(None),) * axis
@@ -863,10 +875,13 @@ def pad(x, pad_width, value: float = 0.0) -> Tensor:
     """
     x = tensor_arg(x, "x")
     try:
-        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+        widths = np.asarray(pad_width)
+        if widths.size and widths.dtype.kind not in "iu":  # asarray(..., dtype=int64) would truncate 1.5 to 1
+            raise TypeError(f"pad: pad_width must hold ints, got {pad_width!r}")
+        widths = np.broadcast_to(widths.astype(np.int64), (x.ndim, 2))
     except ValueError:
         raise ValueError(f"pad: pad_width must be an int, a (before, after) pair, or {x.ndim} pairs, got {pad_width!r}") from None
     if (widths < 0).any():
         raise ValueError(f"pad: pad widths must be non-negative, got {pad_width!r}")
     widths = tuple((int(a), int(b)) for a, b in widths)
-    return Pad.apply(x, widths, float(value))
+    return Pad.apply(x, widths, number(value, "pad: value"))

@@ -465,8 +465,29 @@ def _taps(kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
             yield (slice(i * dh, i * dh + sh * (oh - 1) + 1, sh), slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
 
 
+def _first_taps(kernel: tuple, stride: tuple, dilation: tuple, pads: tuple, out_hw: tuple):
+    """Per output pixel, the first tap of its window that lies inside the input, ``(OH, OW)``; None if all do.
+
+    A window whose real pixels are all ``-inf`` sends its gradient there, as
+    PyTorch does, not to the ``-inf`` padding cell that comes first.  Only
+    windows that start in the top or left padding need it; computed on the host
+    from the geometry alone.
+    """
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+    if not pads[0] and not pads[2]:
+        return None
+    rows = np.maximum(0, -((np.arange(oh) * sh - pads[0]) // dh))  # ceil((P - s i) / d), at least 0
+    cols = np.maximum(0, -((np.arange(ow) * sw - pads[2]) // dw))
+    return rows[:, None] * kw + cols[None, :]
+
+
 class MaxPool2d(Function):
     """y = max over each window;  dL/dx: g goes to the (first) maximum of its window, overlaps add up
+
+    NaN counts as the largest value, as in PyTorch: a window holding a NaN
+    gives NaN, and its gradient goes to that NaN (the last one if several,
+    PyTorch's CPU rule), not to the finite maximum.  A window of ``-inf`` only
+    sends its gradient to its first pixel inside the input.
 
     Both directions walk the ``KH * KW`` kernel offsets ("taps") and do one
     whole-array operation per tap.  A reduction over the small window axes
@@ -485,9 +506,13 @@ class MaxPool2d(Function):
         y = xpad[:, :, rows, columns, ...]
         index_dtype = backend.native_dtype(xp, "int8" if kernel[0] * kernel[1] <= 127 else "int32")
         arg = xp.zeros_like(y, dtype=index_dtype)  # which tap holds the maximum so far (laid out like y)
+        first = _first_taps(kernel, stride, dilation, pads, out_hw)
+        if first is not None:  # windows that start in the padding: their first real pixel, until one beats it
+            arg = arg + backend.asarray(first.astype(backend.to_numpy_dtype(index_dtype)), device=backend.device_of(x))
         for t, (rows, columns) in enumerate(taps, start=1):
             tap = xpad[:, :, rows, columns, ...]
-            better = tap > y  # strict: on ties the first maximum keeps the gradient (as in PyTorch)
+            # strict: on ties the first maximum keeps the gradient; a NaN always takes it (both as in PyTorch)
+            better = (tap > y) | xp.isnan(tap)
             # where(better, t, arg), branch-free (t only grows; NumPy's where is slow on random masks)
             arg = xp.maximum(arg, xp.astype(better, index_dtype) * t)
             y = xp.maximum(y, tap)  # maximum (not where) so that a NaN in the window makes y NaN
