@@ -136,6 +136,7 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
     """
     grads: dict = {}
     heap: list = []
+    hooked_leaves: dict = {}
     acc = _Accumulator(root_grads)  # the caller's gradients are never changed in place
 
     def deliver(target, grad):
@@ -146,6 +147,9 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
             else:
                 grads[target] = grad
                 heapq.heappush(heap, (-target.seq, id(target), target))
+        elif target._hooks:  # a hooked leaf sees its total gradient once, after every path has arrived
+            held = hooked_leaves.get(id(target))
+            hooked_leaves[id(target)] = (target, grad if held is None else acc.add(held[1], grad))
         else:
             _accumulate_leaf(target, grad, capture, acc)
 
@@ -198,6 +202,8 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
                 if g.dtype != dtype:  # the op promoted this input (float32 + float64): cast back
                     g = backend.xp_of(g).astype(g, dtype)
                 deliver(parent, g)
+        for leaf, g in hooked_leaves.values():
+            _accumulate_leaf(leaf, g, capture, acc)
     finally:
         backend.quiet_float_errors_exit(errors_token)
         _grad_state.enabled = grad_was_enabled
