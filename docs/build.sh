@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the documentation offline with warnings as errors, then run every code block of the guides.
+# Build the documentation offline with warnings as errors, check that the built pages load nothing
+# from the network (MathJax and fonts are shipped in _static), then run every code block of the guides.
 # Docstring examples are run by pytest (--doctest-modules in pyproject.toml), not here.
 #
 #   docs/build.sh              install the docs extra, build HTML, run the doctests
@@ -12,5 +13,7 @@ if [[ "${1:-}" != "--no-install" ]]; then
 fi
 # HTML: every page, warnings are errors (but report them all before failing).
 python -m sphinx -W --keep-going -b html -d docs/_build/doctrees docs docs/_build/html
+# Readable offline: no page may load a script, stylesheet or font from another host.
+python docs/check_offline.py docs/_build/html
 # Doctest: the `.. doctest::` blocks of the guides (blocks for unwritten features carry :skipif:).
 python -m sphinx -W --keep-going -b doctest -d docs/_build/doctrees docs docs/_build/doctest

@@ -4,11 +4,15 @@ Build (offline, warnings are errors)::
 
     sphinx-build -W --keep-going -b html docs docs/_build/html
 
-Nothing here reaches the network at build time: no intersphinx, no remote
-images, no linkcheck.  MathJax is loaded by the reader's browser.
+Nothing here reaches the network, neither at build time (no intersphinx, no
+remote images, no linkcheck) nor when the pages are read: MathJax and its
+fonts are copied into ``_static/mathjax`` from a Python package, so formulas
+render in a browser with no internet.  ``docs/build.sh`` fails if a built
+page loads a script, stylesheet or font from the network.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -90,10 +94,29 @@ copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
 
+# -- math: MathJax from a package, not from a CDN ----------------------------------
+# The PyPI package ``sphinx-mathjax-offline`` (in the docs extra) ships MathJax 3.2.2: the
+# TeX-to-HTML component and its web fonts.  Its ``static/`` folder goes onto html_static_path,
+# so the build copies it to ``_static/mathjax`` like any static file, and every page loads
+# ``_static/mathjax/tex-chtml.js`` from disk.  (We do not list it as an extension: we only
+# want its files, copied by the HTML builder only.)
+_mathjax_spec = importlib.util.find_spec("sphinx-mathjax-offline")
+if _mathjax_spec is None or _mathjax_spec.origin is None:
+    raise RuntimeError(
+        "the docs need MathJax from the package sphinx-mathjax-offline, so that formulas render "
+        "offline; install the docs extra: pip install -e '.[docs]'"
+    )
+MATHJAX_STATIC = Path(_mathjax_spec.origin).resolve().parent / "static"
+mathjax_path = "mathjax/tex-chtml.js"  # relative: resolved against each page's _static/
+
 # -- HTML ------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"lucid {release}"
-html_static_path = ["_static"]
+html_static_path = ["_static", str(MATHJAX_STATIC)]
+html_css_files = ["lucid.css"]  # more room for the text; long code lines wrap; wide formulas fit or scroll
+html_js_files = [("lucid.js", {"defer": "defer"})]  # shrink a too-wide display formula to fit, within limits
+# The guides have no sub-pages: no empty "Section Navigation" sidebar beside them.
+html_sidebars = {page: [] for page in ("index", "getting_started", "coming_from_pytorch", "how_lucid_works")}
 html_show_sourcelink = False
 html_theme_options = {
     "navigation_with_keys": False,
