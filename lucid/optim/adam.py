@@ -6,7 +6,7 @@ from typing import Iterable
 
 from lucid import backend
 from lucid.autograd.grad_mode import no_grad
-from lucid.optim.optimizer import Optimizer, _number, _write
+from lucid.optim.optimizer import Optimizer, _non_negative, _number, _write
 
 __all__ = ["Adam", "AdamW"]
 
@@ -63,19 +63,15 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False):
         name = type(self).__name__
-        for key, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay)):
-            _number(value, key, name)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2 or not all(
-                isinstance(b, (int, float)) and not isinstance(b, bool) for b in betas):
+        for key, value in (("lr", lr), ("eps", eps)):
+            _non_negative(value, key, name)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"{name}: betas must be two numbers in [0, 1), got {betas!r}")
-        if lr < 0.0:
-            raise ValueError(f"{name}: lr must be >= 0, got {lr}")
-        if eps < 0.0:
-            raise ValueError(f"{name}: eps must be >= 0, got {eps}")
-        if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
-            raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas!r}")
-        if weight_decay < 0.0:
-            raise ValueError(f"{name}: weight_decay must be >= 0, got {weight_decay}")
+        for i, b in enumerate(betas):
+            _number(b, f"betas[{i}]", name)
+            if not 0.0 <= b < 1.0:
+                raise ValueError(f"{name}: Invalid beta parameter at index {i}: {b} (betas must be in [0, 1))")
+        _non_negative(weight_decay, "weight_decay", name)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize))
 

@@ -1,7 +1,11 @@
 """Learning-rate schedules: ``scheduler.step()`` once per epoch sets each group's ``lr``.
 
-Each schedule is a closed-form function of the epoch counter ``last_epoch``
-(:meth:`LRScheduler.lr_at`), which is easy to read and to plot.
+Each schedule has a closed form, a function of the epoch counter ``last_epoch``
+(:meth:`LRScheduler.lr_at`, easy to read and to plot), and, as in PyTorch, a
+*chainable* form used by :meth:`LRScheduler.step`: the new rate is computed
+from each group's current ``lr``.  The chainable form is what makes a resumed
+run (optimizer and scheduler restored from a checkpoint) and a group added
+later with ``add_param_group`` follow the schedule exactly as PyTorch does.
 """
 from __future__ import annotations
 
@@ -33,31 +37,59 @@ class LRScheduler:
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"optimizer must be a lucid.optim.Optimizer, got {type(optimizer).__name__}")
+        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
+            raise ValueError(f"last_epoch must be an int >= -1, got {last_epoch!r}")
         self.optimizer = optimizer
         for i, group in enumerate(optimizer.param_groups):
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])
             elif "initial_lr" not in group:
                 raise KeyError(f"param group {i} has no 'initial_lr'; resuming (last_epoch={last_epoch}) needs "
-                               f"a scheduler that ran before")
+                               f"the optimizer's state_dict from a run that had a scheduler (load it first)")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
-        self.step()
+        self._step_count = 0
+        # The first step only records the rates: with last_epoch=-1 they are the initial ones, and an
+        # optimizer restored from a checkpoint keeps its restored rates (PyTorch's "initial step").
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def lr_at(self, base_lr: float, epoch: int) -> float:  # pragma: no cover - abstract
-        """The learning rate of a group whose initial rate is ``base_lr``, at ``epoch``."""
+        """The closed form: the learning rate of a group whose initial rate is ``base_lr``, at ``epoch``."""
         raise NotImplementedError
 
     def get_lr(self) -> list[float]:
-        """The learning rates for the current ``last_epoch``, one per group."""
+        """The chainable form: the rates for the new ``last_epoch`` from each group's current ``lr``."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def _closed_form_lr(self) -> list[float]:
         return [self.lr_at(base, self.last_epoch) for base in self.base_lrs]
 
-    def step(self) -> None:
-        """Advance one epoch and set every group's ``lr``."""
-        self.last_epoch += 1
-        self._last_lr = self.get_lr()
-        for group, lr in zip(self.optimizer.param_groups, self._last_lr):
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch and set every group's ``lr`` (``epoch=``: jump there with the closed form).
+
+        Every group is updated, also one added with ``add_param_group`` after this scheduler was made.
+        """
+        self._step_count += 1
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:
+            if isinstance(epoch, bool) or not isinstance(epoch, int):
+                raise TypeError(f"step(epoch): epoch must be an int or None, got {type(epoch).__name__}")
+            self.last_epoch = epoch
+            values = self._closed_form_lr()
+        groups = self.optimizer.param_groups
+        if len(values) != len(groups):
+            raise ValueError(f"{type(self).__name__}: the optimizer has {len(groups)} parameter groups but the "
+                             f"scheduler knows {len(self.base_lrs)} initial rates (a group was added after the "
+                             f"scheduler was made, and this step needs every group's initial_lr)")
+        for group, lr in zip(groups, values):
             group["lr"] = lr
+        self._last_lr = [group["lr"] for group in groups]
 
     def get_last_lr(self) -> list[float]:
         """The learning rates the last :meth:`step` set."""
@@ -68,7 +100,27 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore a state from :meth:`state_dict`."""
+        """Restore a state from :meth:`state_dict`.
+
+        Like PyTorch, this restores the scheduler only: the rates in the optimizer's groups come
+        from ``optimizer.load_state_dict`` (load both when resuming).
+
+        Examples
+        --------
+        >>> import lucid
+        >>> from lucid import optim
+        >>> w = lucid.zeros(1, requires_grad=True)
+        >>> opt = optim.SGD([w], lr=0.1)
+        >>> sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+        >>> sched.step()
+        >>> saved_opt, saved_sched = opt.state_dict(), sched.state_dict()
+        >>> opt2 = optim.SGD([w], lr=0.1)           # resume: optimizer first, then a new scheduler
+        >>> opt2.load_state_dict(saved_opt)
+        >>> sched2 = optim.lr_scheduler.StepLR(opt2, step_size=1, gamma=0.5)
+        >>> sched2.load_state_dict(saved_sched)
+        >>> opt2.param_groups[0]["lr"], sched2.get_last_lr()
+        (0.05, [0.05])
+        """
         self.__dict__.update(state_dict)
 
 
@@ -109,6 +161,13 @@ class StepLR(LRScheduler):
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
         return base_lr * self.gamma ** (epoch // self.step_size)
+
+    def get_lr(self) -> list[float]:
+        # chainable: multiply the current rate by gamma at each multiple of step_size
+        groups = self.optimizer.param_groups
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return [group["lr"] for group in groups]
+        return [group["lr"] * self.gamma for group in groups]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -154,3 +213,18 @@ class CosineAnnealingLR(LRScheduler):
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+
+    def get_lr(self) -> list[float]:
+        # PyTorch's recursive form: lr_t - eta_min = (lr_{t-1} - eta_min) * (1 + cos(pi t/T)) / (1 + cos(pi (t-1)/T))
+        groups, t, T = self.optimizer.param_groups, self.last_epoch, self.T_max
+        if self._is_initial:
+            return [group["lr"] for group in groups]
+        if self._step_count == 1 and t > 0:  # built with last_epoch >= 0: the closed form
+            return self._closed_form_lr()
+        if (t - 1 - T) % (2 * T) == 0:  # at the bottom of the cosine the ratio is 0/0: step up by the closed form
+            if len(self.base_lrs) != len(groups):
+                return self._closed_form_lr()  # step() reports the group without initial_lr
+            return [group["lr"] + (base - self.eta_min) * (1 - math.cos(math.pi / T)) / 2
+                    for base, group in zip(self.base_lrs, groups)]
+        return [(1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
+                * (group["lr"] - self.eta_min) + self.eta_min for group in groups]

@@ -81,8 +81,13 @@ class Optimizer:
         """
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
-        params = param_group.get("params")
-        params = [params] if isinstance(params, Tensor) else list(params or [])
+        if "params" not in param_group:
+            raise KeyError("param_group needs a 'params' entry: add_param_group({'params': [tensors], ...})")
+        params = param_group["params"]
+        if isinstance(params, (set, frozenset)):
+            raise TypeError("param_group['params'] must be an ordered collection (a list), got a set: the order of "
+                            "a set changes between runs, and the optimizer state is matched by position")
+        params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer params must be Tensors, got {type(p).__name__}")
@@ -92,8 +97,12 @@ class Optimizer:
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params) or len({id(p) for p in params}) != len(params):
             raise ValueError("some parameters appear in more than one parameter group (or twice in one)")
-        group = {**self.defaults, **param_group, "params": params}
-        self.param_groups.append(group)
+        # Like PyTorch, the group is the caller's dict, completed with the defaults (a scheduler
+        # created earlier decays it too: it reads and writes every group's "lr").
+        param_group["params"] = params
+        for key, value in self.defaults.items():
+            param_group.setdefault(key, value)
+        self.param_groups.append(param_group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: to None (default), or to zeros with ``set_to_none=False``."""
@@ -183,6 +192,22 @@ def _number(value: Any, name: str, owner: str) -> None:
         raise TypeError(f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__})")
 
 
+#: PyTorch's words for each hyper-parameter in its "Invalid ...: value" messages
+_WORDS = {"lr": "learning rate", "eps": "epsilon value", "weight_decay": "weight_decay value",
+          "momentum": "momentum value", "dampening": "dampening value"}
+
+
+def _non_negative(value: Any, name: str, owner: str) -> None:
+    """``value`` must be a number >= 0 (so not nan): PyTorch's ``ValueError("Invalid learning rate: nan")``.
+
+    PyTorch's Adam tests ``not 0.0 <= value``, which refuses nan; its SGD tests ``value < 0.0``, which lets
+    nan through to turn every weight into nan at the first step. lucid refuses nan everywhere.
+    """
+    _number(value, name, owner)
+    if not 0.0 <= value:
+        raise ValueError(f"{owner}: Invalid {_WORDS.get(name, name)}: {value} ({name} must be a number >= 0)")
+
+
 def _to_host(value: Any) -> Any:
     if backend.is_array(value) or hasattr(value, "__array_namespace__"):
         return np.array(backend.to_host(value), copy=True)
@@ -190,9 +215,17 @@ def _to_host(value: Any) -> Any:
 
 
 def _to_param(value: Any, p: Tensor) -> Any:
-    if isinstance(value, np.ndarray):
+    """A saved state value ready for ``step``: arrays (0-d included) as arrays of ``p``'s float dtype on its device.
+
+    A NumPy scalar (``np.float32(0.5)``, what a 0-d array can turn into on a round trip) becomes a
+    0-d array again, because ``step`` updates the state in place (``buf *= momentum``).
+    """
+    if isinstance(value, np.generic) and value.dtype.kind in "iub":
+        return value.item()
+    if isinstance(value, (np.ndarray, np.generic)):
+        value = np.array(value, copy=True)
         value = value.astype(backend.to_numpy_dtype(p.dtype)) if value.dtype.kind == "f" else value
-        return backend.to_device(np.array(value, copy=True), p.device)
+        return backend.to_device(value, p.device)
     return value
 
 

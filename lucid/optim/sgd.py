@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from lucid.autograd.grad_mode import no_grad
-from lucid.optim.optimizer import Optimizer, _number, _write
+from lucid import backend
+from lucid.optim.optimizer import Optimizer, _non_negative, _number, _write
 
 __all__ = ["SGD"]
 
@@ -58,11 +59,12 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
         for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
-            _number(value, name, "SGD")
-            if value < 0.0:
-                raise ValueError(f"SGD: {name} must be >= 0, got {value}")
+            _non_negative(value, name, "SGD")
+        _number(dampening, "dampening", "SGD")
+        if dampening != dampening:
+            raise ValueError(f"SGD: Invalid dampening value: {dampening} (dampening must be a number)")
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError(f"SGD: nesterov=True needs momentum > 0 and dampening = 0, "
+            raise ValueError(f"SGD: Nesterov momentum requires a momentum and zero dampening, "
                              f"got momentum={momentum}, dampening={dampening}")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov, maximize=maximize))
@@ -83,9 +85,11 @@ class SGD(Optimizer):
                     state = self.state.setdefault(p, {})
                     buf = state.get("momentum_buffer")
                     if buf is None:
-                        buf = state["momentum_buffer"] = d * 1  # a copy: the buffer is updated in place later
+                        # An array of its own, even for a 0-d parameter: NumPy's ``d * 1`` would give a
+                        # scalar, and the in-place updates below would then rebind a local name only.
+                        buf = state["momentum_buffer"] = backend.xp_of(p.data).asarray(d, copy=True)
                     else:
-                        buf *= mu
+                        buf *= mu  # in place: state["momentum_buffer"] is this same array
                         buf += (1 - tau) * d
                     d = d + mu * buf if nesterov else buf
                 _write(p, p.data - lr * d)

@@ -146,11 +146,11 @@ def test_scheduler_state_dict():
 
 def test_optimizer_errors():
     w = lucid.zeros(2, requires_grad=True)
-    with pytest.raises(ValueError, match=r"SGD: lr must be >= 0, got -1"):
+    with pytest.raises(ValueError, match=r"SGD: Invalid learning rate: -1"):
         optim.SGD([w], lr=-1)
-    with pytest.raises(ValueError, match=r"nesterov=True needs momentum > 0"):
+    with pytest.raises(ValueError, match=r"Nesterov momentum requires a momentum and zero dampening"):
         optim.SGD([w], lr=0.1, nesterov=True)
-    with pytest.raises(ValueError, match=r"betas must be two numbers in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"Invalid beta parameter at index 1: 1.0"):
         optim.Adam([w], betas=(0.9, 1.0))
     with pytest.raises(ValueError, match=r"empty parameter list"):
         optim.Adam([])
