@@ -2,7 +2,7 @@
 
 ``tests/test_serialization.py`` already covers round trips, a plain pickle
 and an object ``.npy`` being refused, truncated files, foreign archives and
-a ``savez`` that fails before writing.  Here: payloads that would *act* if
+an archive writer that fails before writing.  Here: payloads that would *act* if
 unpickled (they create a marker file), hidden in every place a checkpoint
 can carry a pickle, and saves interrupted half-way through writing.
 """
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import lucid
-from lucid import nn
+from lucid import nn, serialization
 from lucid.serialization import SerializationError
 
 
@@ -70,8 +70,48 @@ def _npz_entry_is_pickle_bytes(path, marker):
         z.writestr("__lucid__.npy", pickle.dumps(_Payload(marker)))
 
 
+def _v2_zip(path, manifest: bytes, members: dict):
+    """A version-2 lucid archive, written by hand (members: name -> bytes)."""
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("__lucid__.json", manifest)
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+def _object_npy_bytes(marker) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([_Payload(marker)], dtype=object), allow_pickle=True)
+    return buffer.getvalue()
+
+
+def _v2_manifest(tree) -> bytes:
+    return json.dumps({"format": "lucid.save", "version": 2, "tree": tree}).encode()
+
+
+def _v2_with_object_array(path, marker):
+    _v2_zip(path, _v2_manifest({"dict": [["w", {"array": "0"}]]}), {"0.npy": _object_npy_bytes(marker)})
+
+
+def _v2_with_object_tensor(path, marker):
+    _v2_zip(path, _v2_manifest({"tensor": "0", "requires_grad": True, "parameter": True}),
+            {"0.npy": _object_npy_bytes(marker)})
+
+
+def _v2_with_object_scalar(path, marker):
+    _v2_zip(path, _v2_manifest({"scalar": "0"}), {"0.npy": _object_npy_bytes(marker)})
+
+
+def _v2_manifest_is_a_pickle(path, marker):
+    _v2_zip(path, pickle.dumps(_Payload(marker)), {})
+
+
+def _v2_entry_is_pickle_bytes(path, marker):
+    _v2_zip(path, _v2_manifest({"array": "0"}), {"0.npy": pickle.dumps(_Payload(marker))})
+
+
 PAYLOADS = [_pickle_file, _object_npy, _npz_with_object_entry, _npz_with_pickled_manifest, _zip_with_pickle,
-            _npz_entry_is_pickle_bytes]
+            _npz_entry_is_pickle_bytes, _v2_with_object_array, _v2_with_object_tensor, _v2_with_object_scalar,
+            _v2_manifest_is_a_pickle, _v2_entry_is_pickle_bytes]
 
 
 def test_the_payload_really_would_run(tmp_path):
@@ -145,18 +185,19 @@ class _FailingFile:
         return getattr(self._f, name)
 
 
-def _interrupt_savez(monkeypatch, limit, error):
-    real = np.savez
+def _interrupt_writing(monkeypatch, limit, error):
+    """Make lucid.save's archive writer fail after ``limit`` bytes; returns the sizes reached."""
+    real = serialization._write_zip
     written = []
 
-    def savez(file, *args, **kwargs):
+    def write_zip(file, *args, **kwargs):
         wrapped = _FailingFile(file, limit, error)
         try:
             return real(wrapped, *args, **kwargs)
         finally:
             written.append(os.path.getsize(file.name) if hasattr(file, "name") else None)
 
-    monkeypatch.setattr(np, "savez", savez)
+    monkeypatch.setattr(serialization, "_write_zip", write_zip)
     return written
 
 
@@ -171,7 +212,7 @@ def _previous_checkpoint(tmp_path):
                          ids=["disk-full", "ctrl-c"])
 def test_save_interrupted_mid_write_keeps_the_previous_file(tmp_path, monkeypatch, error):
     path, old_weight, old_bytes = _previous_checkpoint(tmp_path)
-    written = _interrupt_savez(monkeypatch, limit=5000, error=error)
+    written = _interrupt_writing(monkeypatch, limit=5000, error=error)
     with pytest.raises(type(error)):
         lucid.save(nn.Linear(64, 64).state_dict(), path)
     monkeypatch.undo()
