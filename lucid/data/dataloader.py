@@ -33,13 +33,25 @@ def default_collate(samples: list) -> Any:
     if isinstance(first, Tensor):
         return stack(samples, axis=0)
     if isinstance(first, np.ndarray):
+        if first.dtype.kind not in "biufc":
+            raise TypeError(f"default_collate: cannot batch arrays of dtype {first.dtype}; pass collate_fn=")
         return Tensor(np.stack(samples))
+    if isinstance(first, (str, bytes)):  # text stays a list of strings, as in PyTorch
+        return list(samples)
     if isinstance(first, (numbers.Number, np.generic)):
         return Tensor(np.asarray(samples, dtype=np.float32 if isinstance(first, float) else None))
     if isinstance(first, dict):
         return {key: default_collate([s[key] for s in samples]) for key in first}
     if isinstance(first, (tuple, list)):
-        return type(first)(default_collate(list(field)) for field in zip(*samples))
+        size = len(first)
+        for k, s in enumerate(samples):
+            if len(s) != size:  # zip would silently drop the extra fields
+                raise RuntimeError(f"default_collate: each element in list of batch should be of equal size; "
+                                   f"sample 0 has {size} fields, sample {k} has {len(s)}")
+        fields = [default_collate(list(field)) for field in zip(*samples)]
+        if hasattr(first, "_fields"):  # a namedtuple
+            return type(first)(*fields)
+        return type(first)(fields)
     raise TypeError(f"default_collate: cannot batch samples of type {type(first).__name__}; pass collate_fn=")
 
 
@@ -101,20 +113,24 @@ class DataLoader:
 
     def __len__(self) -> int:
         n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        # integer arithmetic: n / batch_size in floating point is wrong for huge datasets
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def _order(self) -> np.ndarray:
-        n = len(self.dataset)
+    def _batches(self) -> Iterator:
+        """The index arrays of the batches, made one at a time (nothing of size len(dataset) without shuffle)."""
+        n_batches, size = len(self), self.batch_size
         if not self.shuffle:
-            return np.arange(n)
-        return (self.generator or random.generator()).permutation(n)
+            for b in range(n_batches):
+                yield np.arange(b * size, min((b + 1) * size, len(self.dataset)))
+            return
+        order = (self.generator or random.generator()).permutation(len(self.dataset))
+        for b in range(n_batches):
+            yield order[b * size:(b + 1) * size]
 
     def __iter__(self) -> Iterator:
-        order = self._order()
         fast = isinstance(self.dataset, TensorDataset) and self.collate_fn is None
         collate = self.collate_fn or default_collate
-        for start in range(0, len(self) * self.batch_size, self.batch_size):
-            idx = order[start:start + self.batch_size]
+        for idx in self._batches():
             if fast:
                 yield tuple(t[idx] for t in self.dataset.tensors)
             else:
