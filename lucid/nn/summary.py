@@ -102,6 +102,34 @@ def _bytes_of(output: Any) -> int:
     return sum(t.size * t.dtype.itemsize for t in _tensors_in(output))
 
 
+def _is_int(x: Any) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def _shapes(input_size: Any) -> list:
+    """``input_size`` as a list of shapes (tuples of non-negative ints); a clear error naming it otherwise."""
+    expected = ("input_size must be a shape such as (8, 3, 32, 32) (a tuple of ints, batch axis first) "
+                "or a list of such shapes, one per input")
+    if not isinstance(input_size, (tuple, list)):
+        raise TypeError(f"summary: {expected}; got {input_size!r} ({type(input_size).__name__})")
+    if all(_is_int(s) for s in input_size):
+        sizes = [tuple(input_size)]
+    elif all(isinstance(s, (tuple, list)) for s in input_size):
+        sizes = [tuple(s) for s in input_size]
+    else:
+        bad = next(s for s in input_size if not _is_int(s) and not isinstance(s, (tuple, list)))
+        raise TypeError(f"summary: {expected}; got {input_size!r}, whose entry {bad!r} ({type(bad).__name__}) "
+                        f"is not an int")
+    for size in sizes:
+        for s in size:
+            if not _is_int(s):
+                raise TypeError(f"summary: {expected}; got {input_size!r}, whose entry {s!r} "
+                                f"({type(s).__name__}) is not an int")
+            if s < 0:
+                raise ValueError(f"summary: input_size entries must be non-negative, got {input_size!r}")
+    return sizes
+
+
 def summary(model: Module, input_size: Sequence[int] | Sequence[Sequence[int]] | None = None,
             input_data: Any = None, *, dtype: Any = "float32", device: Any = None,
             mode: str = "eval") -> ModelSummary:
@@ -174,13 +202,10 @@ def summary(model: Module, input_size: Sequence[int] | Sequence[Sequence[int]] |
     if input_data is not None:
         inputs = tuple(input_data) if isinstance(input_data, (tuple, list)) else (input_data,)
     else:
-        sizes = [input_size] if all(isinstance(s, (int, np.integer)) for s in input_size) else list(input_size)
+        sizes = _shapes(input_size)
         rng = np.random.default_rng(0)
         inputs = []
         for size in sizes:
-            size = tuple(size)
-            if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0 for s in size):
-                raise ValueError(f"summary: input_size must be a tuple of non-negative ints (with the batch axis), got {input_size!r}")
             host = rng.standard_normal(size).astype(backend.to_numpy_dtype(dtype))
             inputs.append(Tensor(host, device=device))
         inputs = tuple(inputs)

@@ -41,3 +41,27 @@ def test_errors():
         nn.summary(nn.SEModule(8), (2, 3, 4, 4))
     with pytest.raises(TypeError, match="must be an nn.Module"):
         nn.summary(lambda x: x, (1,))
+
+
+@pytest.mark.parametrize("bad, error, entry", [
+    (3, TypeError, "got 3 \\(int\\)"),
+    ((2, 3.0), TypeError, "entry 3.0 \\(float\\) is not an int"),
+    ((2, None), TypeError, "entry None \\(NoneType\\) is not an int"),
+    ("23", TypeError, "got '23' \\(str\\)"),
+    ([(2, 3), (2, "a")], TypeError, "entry 'a'"),
+    ((2, True), TypeError, "entry True"),
+    ((2, -3), ValueError, "non-negative"),
+])
+def test_input_size_errors_name_the_argument(bad, error, entry):
+    with pytest.raises(error, match="input_size") as info:
+        nn.summary(nn.Linear(3, 2), bad)
+    assert info.match(entry)
+
+
+def test_several_input_shapes():
+    class Add(nn.Module):
+        def forward(self, a, b):
+            return a + b
+
+    s = nn.summary(Add(), [(2, 3), [2, 3]])
+    assert s.rows[0]["output_shape"] == (2, 3)
