@@ -423,6 +423,37 @@ class Tensor:
         """
         return backend.to_host(self.data)
 
+    def __dlpack__(self, *, stream: Any = None, max_version: tuple | None = None,
+                   dl_device: tuple | None = None, copy: bool | None = None) -> Any:
+        """Share this tensor's memory with ``np.from_dlpack``, ``torch.from_dlpack``, ``cupy.from_dlpack``.
+
+        See :func:`lucid.interop.to_dlpack`; a tensor that requires grad is
+        refused (``BufferError``, as PyTorch): export ``t.detach()``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import lucid
+        >>> np.from_dlpack(lucid.tensor([1.0, 2.0]))
+        array([1., 2.], dtype=float32)
+        """
+        from lucid import interop  # here, not at the top: interop imports this module
+
+        return interop.to_dlpack(self, stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+
+    def __dlpack_device__(self) -> tuple:
+        """DLPack's ``(device_type, device_id)``: ``(1, 0)`` on the CPU, ``(2, id)`` on a CUDA GPU.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> lucid.tensor([1.0]).__dlpack_device__()
+        (1, 0)
+        """
+        from lucid import interop
+
+        return interop.dlpack_device(self)
+
     def item(self) -> Any:
         """The single value of a one-element tensor as a Python number.
 
@@ -573,6 +604,12 @@ class Tensor:
         if self.dtype.kind not in "iu" or self.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.item())
+
+    def __array_namespace__(self, api_version=None):
+        """lucid's ops as an array namespace (:mod:`lucid.ops.namespace`), so backward formulas run on Tensors."""
+        from lucid.ops import namespace
+
+        return namespace
 
     def __array__(self, dtype=None, copy=None):
         if self.device != "cpu":
