@@ -8,10 +8,11 @@ from lucid.autograd.anomaly import AnomalyError, detect_anomaly
 from lucid.autograd.engine import run_backward
 from lucid.autograd.function import Function, Node
 from lucid.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
-from lucid.autograd.gradcheck import GradcheckError, gradcheck
+from lucid.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from lucid.autograd import views
 
-__all__ = ["backward", "detect_anomaly", "AnomalyError", "Function", "Node", "grad", "gradcheck", "GradcheckError",
+__all__ = ["backward", "detect_anomaly", "AnomalyError", "Function", "Node", "grad", "gradcheck", "gradgradcheck",
+           "GradcheckError",
            "no_grad", "enable_grad", "is_grad_enabled"]
 
 
@@ -80,8 +81,9 @@ def backward(tensors, grad_tensors=None, retain_graph: bool = False) -> None:
     run_backward(tensors, root_grads, retain_graph=retain_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph: bool = False, allow_unused: bool = False) -> list:
-    """Gradients of ``outputs`` with respect to ``inputs``, returned as arrays (``.grad`` is not touched).
+def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool = False) -> list:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (``.grad`` is not touched).
 
     Parameters
     ----------
@@ -92,15 +94,20 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool = False, allow_u
     grad_outputs : array, Tensor or sequence, optional
         Upstream gradient :math:`v_k` of each output, of that output's shape;
         may be omitted for single-element outputs (it is then 1).
-    retain_graph : bool, default False
-        Keep the graph for another backward.
+    retain_graph : bool, optional
+        Keep the graph for another backward. Default: the value of ``create_graph``.
+    create_graph : bool, default False
+        Record the backward pass itself, so the returned gradients are Tensors
+        with a graph that can be differentiated again (second and higher
+        derivatives: Hessian-vector products, gradient penalties, Newton's method).
     allow_unused : bool, default False
         Return ``None`` for an input the outputs do not depend on, instead of raising.
 
     Returns
     -------
-    list of arrays
-        One gradient per input, in order, each of that input's shape.
+    list
+        One gradient per input, in order, each of that input's shape: arrays,
+        or Tensors that require grad when ``create_graph=True``.
 
     Raises
     ------
@@ -120,8 +127,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool = False, allow_u
 
     computed by the same backward pass as :meth:`Tensor.backward`, but
     returned instead of added into ``.grad`` (PyTorch's ``torch.autograd.grad``).
-    Unlike PyTorch, there is no ``create_graph``: the result is an array, so
-    higher-order gradients are not available.
+
+    With ``create_graph=True`` each op's backward runs on Tensors, through
+    lucid's own ops, so the gradient :math:`g(x) = \\partial y/\\partial x` is
+    itself a function of :math:`x` with a graph; ``grad(g, x)`` then gives
+    :math:`\\partial^2 y/\\partial x^2` (for a vector :math:`x`, the
+    Hessian-vector product :math:`H v` when ``g`` is first dotted with :math:`v`).
+    A graph made this way is kept (``retain_graph`` defaults to True) and holds
+    what its own backward needs.
 
     Examples
     --------
@@ -132,8 +145,20 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool = False, allow_u
     array([ 3., 12.], dtype=float32)
     >>> x.grad is None
     True
+
+    Second derivatives:
+
+    >>> x = lucid.tensor(2.0, requires_grad=True)
+    >>> (g,) = lucid.autograd.grad(x ** 4 - 2 * x ** 2, [x], create_graph=True)
+    >>> g                                   # 4x^3 - 4x
+    Tensor(24., grad_fn=<AddBackward>)
+    >>> lucid.autograd.grad(g, [x])[0]      # 12x^2 - 4
+    array(44., dtype=float32)
     """
     from lucid.tensor import Tensor, _grad_argument
+
+    if retain_graph is None:
+        retain_graph = create_graph
 
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     single_input = isinstance(inputs, Tensor)
@@ -155,7 +180,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool = False, allow_u
             xp = backend.xp_of(o.data)
             g = xp.ones_like(o.data)
         else:
-            g = _grad_argument(g, o)
+            checked = _grad_argument(g, o)
+            g = g if create_graph and isinstance(g, Tensor) else checked  # a Tensor v stays in the graph
         roots.append(o)
         root_grads.append(g)
     keys = []
@@ -163,7 +189,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool = False, allow_u
         if not t.requires_grad:
             raise RuntimeError("grad: an input does not require grad")
         keys.append(id(t.grad_fn) if t.grad_fn is not None else id(t))
-    captured = run_backward(roots, root_grads, retain_graph=retain_graph, capture=dict.fromkeys(keys))
+    captured = run_backward(roots, root_grads, retain_graph=retain_graph, capture=dict.fromkeys(keys),
+                            create_graph=create_graph)
     result = [captured[k] for k in keys]
     for t, r in zip(inputs, result):
         if r is None and not allow_unused:

@@ -42,7 +42,7 @@ def sum_to_shape(grad: Any, shape: tuple) -> Any:
 
 
 def _check_versions(node) -> None:
-    for counter, expected, position in node.versions:
+    for counter, expected, position, _ in node.versions:
         if counter[0] != expected:
             which = "output" if position < 0 else f"input {position}"
             raise RuntimeError(
@@ -120,7 +120,7 @@ class _Accumulator:
         self.shared.add(id(array))
 
 
-def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) -> dict | None:
+def run_backward(roots, root_grads, retain_graph: bool = False, capture=None, create_graph: bool = False) -> dict | None:
     """Propagate ``root_grads`` from ``roots`` back through the graph.
 
     Parameters
@@ -133,7 +133,15 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
         When given (``lucid.autograd.grad``), maps the ``id`` of each wanted
         node or leaf tensor to ``None``; gradients are stored there instead of
         in ``.grad``.
+    create_graph : bool
+        Record the backward pass itself: every gradient is a Tensor computed by
+        lucid's ops (each op's own ``backward``, run on Tensors), so the
+        captured gradients can be differentiated again. Implies ``retain_graph``.
+        A leaf's ``.grad`` still receives plain arrays (the values).
     """
+    if create_graph:
+        retain_graph = True
+        root_grads = [g if isinstance(g, Tensor) else Tensor._make(g) for g in root_grads]
     grads: dict = {}
     heap: list = []
     hooked_leaves: dict = {}
@@ -156,7 +164,7 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
     # Gradient arithmetic is not recorded (grad mode off) and makes inf/nan without warnings.
     # Plain state switches rather than `with` blocks: this runs once per backward, and for
     # small graphs the context-manager machinery would cost as much as the arithmetic.
-    grad_was_enabled, _grad_state.enabled = _grad_state.enabled, False
+    grad_was_enabled, _grad_state.enabled = _grad_state.enabled, create_graph
     errors_token = backend.quiet_float_errors_enter()
     try:
         for root, g in zip(roots, root_grads):
@@ -177,7 +185,8 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
             elif node.retained is not None:
                 kept = node.retained()
                 if kept is not None:
-                    kept.grad = grad if kept.grad is None else backend.ensure_array(kept.grad + grad)
+                    values = _values(grad)
+                    kept.grad = values if kept.grad is None else backend.ensure_array(kept.grad + values)
                     acc.share(kept.grad)
             if node.freed:
                 raise RuntimeError(
@@ -187,7 +196,7 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None) ->
                 )
             if node.versions:
                 _check_versions(node)
-            input_grads = node.fn.backward(node, grad)
+            input_grads = _backward_recorded(node, grad) if create_graph else node.fn.backward(node, grad)
             if anomaly._state.enabled:
                 anomaly.check_gradients(node, input_grads)
             if not retain_graph:
@@ -231,6 +240,53 @@ def _run_hooks(hooks: list, grad, owner: str, acc: _Accumulator):
     return grad
 
 
+def _values(grad):
+    """The array of a gradient (under ``create_graph`` gradients are Tensors; ``.grad`` keeps arrays)."""
+    return grad.data if isinstance(grad, Tensor) else grad
+
+
+def _backward_recorded(node, grad) -> tuple:
+    """``node.fn.backward`` run on Tensors with grad mode on, so the gradients it returns carry a graph.
+
+    The arrays the op saved are handed to backward as Tensors tied to where
+    they came from (an input's node or leaf, or this node for its output), so
+    the recorded formula depends on them as the math does.
+    """
+    fn = node.fn
+    if not fn.double_backward:
+        raise RuntimeError(
+            f"create_graph=True: the backward of {fn.__name__} is not differentiable in lucid yet (it is "
+            f"computed from values that its forward made), so a second derivative through it would be "
+            f"wrong. Use create_graph=False, or an equivalent written with differentiable ops."
+        )
+    saved = node.saved
+    node.saved = _saved_as_tensors(node)
+    try:
+        out = fn.backward(node, grad)
+    finally:
+        node.saved = saved
+    return tuple(g if g is None or isinstance(g, Tensor) else Tensor._make(g) for g in out)
+
+
+def _saved_as_tensors(node) -> tuple:
+    """Each saved array as a Tensor: tied to its source when it is an input's or the output's array, else a constant."""
+    wrapped = [Tensor._make(a) if hasattr(a, "shape") else a for a in node.saved]  # Python numbers stay numbers
+    for _, _, position, k in node.versions or ():
+        array = node.saved[k]
+        source = node if position < 0 else node.parents[position]
+        if source is None:  # that input needs no gradient: a constant is right
+            continue
+        if source.__class__ is Node:
+            t = Tensor._make(array, True)
+            t.grad_fn = source
+        elif source.data is array:  # a leaf, saved as it is
+            t = source
+        else:  # a leaf saved after dtype promotion: the cast, recorded
+            t = source.astype(array.dtype)
+        wrapped[k] = t
+    return tuple(wrapped)
+
+
 def _accumulate_leaf(leaf, grad, capture, acc: _Accumulator) -> None:
     if leaf._hooks:
         grad = _run_hooks(leaf._hooks, grad, "a leaf tensor", acc)
@@ -240,7 +296,7 @@ def _accumulate_leaf(leaf, grad, capture, acc: _Accumulator) -> None:
             capture[id(leaf)] = grad if prev is None else acc.add(prev, grad)
             acc.note(capture[id(leaf)])
         return
-    grad = backend.ensure_array(grad)
+    grad = backend.ensure_array(_values(grad))
     if grad.dtype != leaf.data.dtype:
         grad = backend.xp_of(grad).astype(grad, leaf.data.dtype)
         acc.note(grad)

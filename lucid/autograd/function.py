@@ -177,6 +177,12 @@ class Function:
     #: other's gradient.
     is_view = False
 
+    #: True when ``backward`` is written so that it also runs on Tensors (every
+    #: step a lucid op, every saved array an input or the output), so that
+    #: ``create_graph=True`` can differentiate it again. The engine refuses,
+    #: with a clear error, to build a second-order graph through an op without it.
+    double_backward = False
+
     #: Positions of the arguments whose dtypes are unified with NumPy's promotion
     #: rules before ``forward`` (``a + b``, ``where(c, a, b)``): float32 + float64
     #: is float64 on every device, even where the library itself refuses to mix
@@ -286,7 +292,7 @@ class Function:
         ctx.dtypes = tuple(dtypes)
         ctx.seq = next(_creation_counter)
         if ctx.saved:
-            ctx.versions = _versions_of_saved(ctx.saved, args, result)
+            ctx.versions = _versions_of_saved(ctx.saved, args, arrays, result)
         if anomaly._state.enabled:
             ctx.call_site = anomaly.user_call_site()
         result.grad_fn = ctx
@@ -354,19 +360,27 @@ def _promote(arrays: list, positions: tuple) -> list:
     return out
 
 
-def _versions_of_saved(saved: tuple, args: tuple, result) -> list | None:
-    """Remember the version of every tensor whose array backward will read."""
+def _versions_of_saved(saved: tuple, args: tuple, arrays: list, result) -> list | None:
+    """For every saved array that is an input's (or the output's) array: where it came from, and its version.
+
+    Each entry is ``(counter, version, position, saved_index)``: ``position`` is
+    the input number, or -1 for the op's output. The engine checks the
+    versions before backward (an in-place change since forward is an error),
+    and under ``create_graph=True`` uses the positions to hand backward these
+    arrays as Tensors tied to the graph. Arrays made inside forward (masks,
+    indices) are not listed: they are constants.
+    """
     versions = None
-    for arr in saved:
+    for k, arr in enumerate(saved):
         if arr is None:
             continue
         if arr is result.data:
-            found = (result._version, result._version[0], -1)  # -1: the op's output
+            found = (result._version, result._version[0], -1, k)
         else:
             found = None
             for i, a in enumerate(args):
-                if isinstance(a, Tensor) and arr is a.data:
-                    found = (a._version, a._version[0], i)  # i: the op's input number
+                if isinstance(a, Tensor) and (arr is arrays[i] or arr is a.data):  # arrays[i]: after dtype promotion
+                    found = (a._version, a._version[0], i, k)
                     break
             if found is None:
                 continue

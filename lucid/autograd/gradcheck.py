@@ -138,3 +138,82 @@ def _evaluate(fn, args, i, values):
 
 def _as_tuple(values):
     return tuple(values) if isinstance(values, (tuple, list)) else (values,)
+
+
+def gradgradcheck(fn: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  seed: int = 0) -> bool:
+    """Check second derivatives: :func:`gradcheck` applied to the gradient of ``fn``, in float64.
+
+    The first-order gradient is itself a function of the inputs and of the
+    upstream gradient :math:`v`:
+
+    .. math:: h(x, v) = J_f(x)^\\top v = \\frac{\\partial}{\\partial x} \\langle v, f(x) \\rangle ,
+
+    computed with ``lucid.autograd.grad(..., create_graph=True)``. Its own
+    backward (the double backward of every op on the way) is compared with
+    central finite differences of :math:`h` in both :math:`x` and :math:`v`,
+    like ``torch.autograd.gradgradcheck``.
+
+    Parameters
+    ----------
+    fn : callable
+        Takes the tensors in ``inputs`` and returns a Tensor (or a tuple of Tensors).
+    inputs : sequence of Tensor
+        The arguments; those with ``requires_grad=True`` are checked.
+    eps, atol, rtol, seed
+        As for :func:`gradcheck` (``seed`` also fixes :math:`v`).
+
+    Returns
+    -------
+    bool
+        True when every element agrees.
+
+    Raises
+    ------
+    GradcheckError
+        Naming the input (the inputs of ``fn`` first, then one :math:`v` per
+        output), the worst element, and its analytic and numeric values.
+    RuntimeError
+        If an op on the way has no differentiable backward.
+
+    Examples
+    --------
+    >>> import lucid
+    >>> x = lucid.tensor([[0.5, -1.0], [2.0, 0.1]], requires_grad=True)
+    >>> lucid.autograd.gradgradcheck(lambda t: t * t * t - 2 * t / (t * t + 1), [x])
+    True
+    """
+    from lucid.autograd import grad as autograd_grad
+    from lucid.autograd.grad_mode import enable_grad, is_grad_enabled
+    from lucid.tensor import Tensor
+
+    args = [Tensor(backend.to_device(t.numpy().astype(np.float64), t.device), requires_grad=t.requires_grad)
+            if isinstance(t, Tensor) else t for t in inputs]
+    checked = [i for i, t in enumerate(args) if isinstance(t, Tensor) and t.requires_grad]
+    if not checked:
+        raise ValueError("gradgradcheck: no input has requires_grad=True, so there is nothing to check")
+    rng = np.random.default_rng(seed + 1)
+    outputs = _as_tuple(fn(*args))
+    upstream = [Tensor(backend.to_device(rng.standard_normal(o.shape), o.device), requires_grad=True)
+                for o in outputs]
+    n = len(args)
+
+    def first_order(*values):
+        recording = is_grad_enabled()  # False while gradcheck evaluates the finite differences
+        with enable_grad():
+            xs = list(values[:n])
+            for i in checked:
+                if not xs[i].requires_grad:
+                    xs[i] = xs[i].detach().requires_grad_(True)
+            outs = _as_tuple(fn(*xs))
+            pairs = [(o, v) for o, v in zip(outs, values[n:]) if o.requires_grad]
+            grads = autograd_grad([o for o, _ in pairs], [xs[i] for i in checked], grad_outputs=[v for _, v in pairs],
+                                  create_graph=recording, allow_unused=True)
+        result = []
+        for i, g in zip(checked, grads):
+            if g is None:
+                g = xs[i].detach() * 0
+            result.append(g if isinstance(g, Tensor) else Tensor._make(g))
+        return tuple(result)
+
+    return gradcheck(first_order, args + upstream, eps=eps, atol=atol, rtol=rtol, seed=seed)

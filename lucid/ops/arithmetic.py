@@ -22,6 +22,8 @@ from lucid.tensor import Tensor
 class Add(Function):
     """y = a + b;  dL/da = g,  dL/db = g"""
 
+    double_backward = True
+
     promote = (0, 1)
 
     @staticmethod
@@ -36,6 +38,8 @@ class Add(Function):
 class Sub(Function):
     """y = a - b;  dL/da = g,  dL/db = -g"""
 
+    double_backward = True
+
     promote = (0, 1)
 
     @staticmethod
@@ -49,6 +53,8 @@ class Sub(Function):
 
 class Mul(Function):
     """y = a * b;  dL/da = g * b,  dL/db = g * a  (each side saved only if the other needs it)"""
+
+    double_backward = True
 
     promote = (0, 1)
 
@@ -68,6 +74,8 @@ class Mul(Function):
 
 class Div(Function):
     """y = a / b;  dL/da = g / b,  dL/db = -g * a / b**2"""
+
+    double_backward = True
 
     promote = (0, 1)
     floating = True
@@ -93,6 +101,8 @@ class Pow(Function):
     not ``0 * 0**-1 = nan`` at 0), and ``0 ** b`` for b >= 0 has no useful
     dependence on b (``y * log(0)`` would be ``0 * -inf = nan``).
     """
+
+    double_backward = True
 
     promote = (0, 1)
 
@@ -129,6 +139,8 @@ class Pow(Function):
 
 class Neg(Function):
     """y = -x;  dL/dx = -g"""
+
+    double_backward = True
 
     @staticmethod
     def forward(ctx, x):
