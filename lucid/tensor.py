@@ -179,7 +179,7 @@ class Tensor:
         return self.size
 
     # ------------------------------------------------------------------ autograd
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """Compute the gradient of this tensor with respect to every leaf that requires grad.
 
         Parameters
@@ -188,8 +188,15 @@ class Tensor:
             :math:`v = \\partial L/\\partial y` for this tensor :math:`y`, of the
             same shape (cast to its dtype). May be omitted only for a
             single-element tensor (it is then 1).
-        retain_graph : bool, default False
+        retain_graph : bool, optional
             Keep the graph's saved arrays so backward can run through it again.
+            Default: the value of ``create_graph``.
+        create_graph : bool, default False
+            Record the backward pass (see :func:`lucid.autograd.grad`). ``.grad``
+            stays a plain array of values, as always in lucid, so an optimizer
+            or ``zero_grad`` never meets a graph; to differentiate a gradient,
+            take it from ``lucid.autograd.grad(..., create_graph=True)``, which
+            returns Tensors.
 
         Raises
         ------
@@ -242,7 +249,9 @@ class Tensor:
             grad_array = xp.ones(self.data.shape, dtype=self.data.dtype, **backend.device_kwargs(self.data))
         else:
             grad_array = _grad_argument(grad, self)
-        engine.run_backward([self], [grad_array], retain_graph=retain_graph)
+        if retain_graph is None:
+            retain_graph = create_graph
+        engine.run_backward([self], [grad_array], retain_graph=retain_graph, create_graph=create_graph)
 
     def retain_grad(self) -> "Tensor":
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward.
