@@ -20,7 +20,8 @@ from typing import Any, Callable, Iterator, NamedTuple
 import numpy as np
 
 from lucid import backend
-from lucid.autograd.grad_mode import no_grad
+from lucid.autograd.function import Function
+from lucid.autograd.grad_mode import is_grad_enabled, no_grad
 from lucid.nn.parameter import Parameter
 from lucid.tensor import Tensor
 
@@ -124,6 +125,149 @@ def _host_value(value: Any, dtype: np.dtype) -> tuple:
     return np.array(array, dtype=dtype, copy=True), None
 
 
+class _HookBox:
+    """What the nodes of one module call share: the gradients gathered so far."""
+
+    __slots__ = ("grads", "on_grads")
+
+    def __init__(self, count: int, on_grads: Callable) -> None:
+        self.grads = [None] * count
+        self.on_grads = on_grads
+
+
+class _BackwardHookJoin(Function):
+    """Joins the tensors of one side of a module call into one node: its backward runs once all their gradients are in.
+
+    Forward returns a 0-d token; ``BackwardHookFunction`` outputs depend on it.
+    Backward ignores the token's (zero) gradient, hands the gradients that the
+    ``BackwardHookFunction`` nodes collected to the module's hooks, and returns
+    what the hooks leave, one per joined tensor.
+    """
+
+    @staticmethod
+    def forward(ctx, *arrays, box):
+        ctx.box = box
+        return backend.zeros((), arrays[0].dtype, like=arrays[0])
+
+    @staticmethod
+    def backward(ctx, grad):
+        box = ctx.box
+        grads, box.grads = box.grads, [None] * len(box.grads)  # ready for another backward (retain_graph)
+        return tuple(box.on_grads(grads))
+
+
+class BackwardHookFunction(Function):
+    """The identity on one tensor of a hooked module call: backward records its gradient for the join node."""
+
+    @staticmethod
+    def forward(ctx, token, array, box, k):
+        ctx.box, ctx.k, ctx.token_dtype = box, k, token.dtype
+        return array  # the same array: no copy
+
+    @staticmethod
+    def backward(ctx, grad):
+        ctx.box.grads[ctx.k] = grad
+        return backend.zeros((), ctx.token_dtype, like=grad), None, None, None
+
+
+def _through_hook_node(tensors: list, on_grads: Callable) -> list:
+    """``tensors`` passed through one join node (PyTorch's single BackwardHookFunction node)."""
+    box = _HookBox(len(tensors), on_grads)
+    token = _BackwardHookJoin.apply(*tensors, box=box)
+    out = []
+    for k, t in enumerate(tensors):
+        alias = BackwardHookFunction.apply(token, t.data, box, k)
+        alias._version = t._version  # the same memory: in-place writes through either are seen by both
+        out.append(alias)
+    return out
+
+
+def _as_grad(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else value
+
+
+class _BackwardHook:
+    """The backward hooks of one module call (PyTorch's ``torch.utils.hooks.BackwardHook``)."""
+
+    def __init__(self, module: "Module", hooks: list, pre_hooks: list) -> None:
+        self.module, self.hooks, self.pre_hooks = module, hooks, pre_hooks
+        self.n_inputs = 0
+        self.input_positions = None  # positions of the inputs that require grad, once wrapped
+        self.grad_outputs = None
+
+    def setup_inputs(self, args: tuple) -> tuple:
+        self.n_inputs = len(args)
+        positions = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+        if not positions or not self.hooks:
+            return args
+        self.input_positions = positions
+        # every tensor input gets a gradient in grad_input (zeros where none flows, as PyTorch materialises)
+        self.input_shapes = {i: (a.shape, a.dtype) for i, a in enumerate(args) if isinstance(a, Tensor)}
+        wrapped = _through_hook_node([args[i] for i in positions], self._on_input_grads)
+        args = list(args)
+        for i, alias in zip(positions, wrapped):
+            args[i] = alias
+        return tuple(args)
+
+    def setup_outputs(self, output: Any) -> Any:
+        is_tuple = isinstance(output, tuple)
+        outputs = output if is_tuple else (output,)
+        positions = [i for i, o in enumerate(outputs) if isinstance(o, Tensor) and o.requires_grad]
+        if not positions:
+            return output
+        self.n_outputs, self.output_positions = len(outputs), positions
+        wrapped = _through_hook_node([outputs[i] for i in positions], self._on_output_grads)
+        outputs = list(outputs)
+        for i, alias in zip(positions, wrapped):
+            outputs[i] = alias
+        return tuple(outputs) if is_tuple else outputs[0]
+
+    def _on_output_grads(self, grads: list) -> list:
+        grad_outputs = [None] * self.n_outputs
+        for pos, g in zip(self.output_positions, grads):
+            grad_outputs[pos] = g
+        grad_outputs = tuple(grad_outputs)
+        for hook in self.pre_hooks:
+            result = hook(self.module, grad_outputs)
+            if result is not None:
+                result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+                if len(result) != len(grad_outputs):
+                    raise RuntimeError(f"backward pre-hook of {type(self.module).__name__} returned "
+                                       f"{len(result)} grad_output(s), expected {len(grad_outputs)}")
+                grad_outputs = tuple(_as_grad(g) for g in result)
+        self.grad_outputs = grad_outputs
+        if self.input_positions is None and self.hooks:
+            # no input requires grad: the hooks run now, with grad_input all None (as in PyTorch)
+            grad_inputs = (None,) * self.n_inputs
+            for hook in self.hooks:
+                result = hook(self.module, grad_inputs, grad_outputs)
+                if result is not None and not all(g is None for g in result):
+                    raise RuntimeError(f"backward hook of {type(self.module).__name__}: no input of this call "
+                                       f"requires grad, so the hook must return None (or all-None grad_input)")
+            self.grad_outputs = None
+        return [grad_outputs[pos] for pos in self.output_positions]
+
+    def _on_input_grads(self, grads: list) -> list:
+        grad_inputs = [None] * self.n_inputs
+        for pos, g in zip(self.input_positions, grads):
+            grad_inputs[pos] = g
+        like = next(g for g in grads if g is not None)  # the join node runs only once some gradient arrived
+        for pos, (shape, dtype) in self.input_shapes.items():
+            if grad_inputs[pos] is None:
+                grad_inputs[pos] = backend.zeros(shape, dtype, like=like)
+        grad_inputs = tuple(grad_inputs)
+        for hook in self.hooks:
+            result = hook(self.module, grad_inputs, self.grad_outputs)
+            if result is not None:
+                result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+                if len(result) != len(grad_inputs):
+                    raise RuntimeError(f"backward hook of {type(self.module).__name__} returned {len(result)} "
+                                       f"grad_input(s), expected {len(grad_inputs)} (one per positional input)")
+                grad_inputs = tuple(_as_grad(g) for g in result)
+        self.grad_outputs = None
+        return [grad_inputs[pos] for pos in self.input_positions]
+
+
 class Module:
     """Base class for all layers and models: subclass it, create sub-layers in ``__init__``, write ``forward``.
 
@@ -182,25 +326,112 @@ class Module:
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "_forward_pre_hooks", _HookDict())
         object.__setattr__(self, "_forward_hooks", _HookDict())
+        object.__setattr__(self, "_backward_hooks", _HookDict())
+        object.__setattr__(self, "_backward_pre_hooks", _HookDict())
 
     # ------------------------------------------------------------------ forward
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation; every subclass overrides it. Call the module, not ``forward``, so hooks run."""
         raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
 
+    # Modules made before backward hooks existed (unpickled) have no instance dicts: empty defaults.
+    _backward_hooks: dict = _HookDict()
+    _backward_pre_hooks: dict = _HookDict()
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not self._forward_pre_hooks and not self._forward_hooks:  # the common case, kept cheap
+        if not (self._forward_pre_hooks or self._forward_hooks
+                or self._backward_hooks or self._backward_pre_hooks):  # the common case, kept cheap
             return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
+        backward_hook = None
+        if (self._backward_hooks or self._backward_pre_hooks) and is_grad_enabled():
+            # the hooks registered now are the ones this call's backward runs (as in PyTorch)
+            backward_hook = _BackwardHook(self, list(self._backward_hooks.values()),
+                                          list(self._backward_pre_hooks.values()))
+            args = backward_hook.setup_inputs(args)
         output = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, output)
             if result is not None:
                 output = result
+        if backward_hook is not None:
+            output = backward_hook.setup_outputs(output)
         return output
+
+    def register_full_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients of the module's inputs are computed.
+
+        PyTorch's semantics: ``grad_output`` is a tuple with the gradient of each
+        output of ``forward`` (a Tensor or a tuple of Tensors), ``grad_input``
+        a tuple with the gradient of each positional input (``None`` for one
+        that is not a tensor or does not require grad).  They are arrays, like
+        ``.grad``.  The hook may return a tuple of the same length to replace
+        ``grad_input``, or None.  If no input requires grad, the hook is called
+        with all-None ``grad_input`` once the output gradients are known (and
+        may only return None).  Modules without hooks run exactly as before.
+
+        Returns a :class:`RemovableHandle`; the hooks in place when the module
+        is called are the ones that run in that call's backward.
+
+        Notes
+        -----
+        The inputs (and outputs) pass through one identity node each way
+        (``BackwardHookFunction``, as in PyTorch), so the hook sees all of
+        :math:`\partial L/\partial x_i` at once, whatever the number of inputs.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> from lucid import nn
+        >>> layer = nn.Linear(2, 1, bias=False)
+        >>> _ = layer.weight.data.fill(1.0)
+        >>> seen = []
+        >>> handle = layer.register_full_backward_hook(
+        ...     lambda m, grad_in, grad_out: seen.append((grad_in[0].tolist(), grad_out[0].tolist())))
+        >>> x = lucid.tensor([[1.0, 2.0]], requires_grad=True)
+        >>> (layer(x) * 3).sum().backward()
+        >>> seen
+        [([[3.0, 3.0]], [[3.0]])]
+        >>> handle.remove()
+        """
+        if not callable(hook):
+            raise TypeError(f"register_full_backward_hook(hook): hook must be callable, got {type(hook).__name__}")
+        hooks = self._own_hook_dict("_backward_hooks")
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` before the gradients flow into the module; a tuple returned replaces ``grad_output``.
+
+        Examples
+        --------
+        >>> import lucid
+        >>> from lucid import nn
+        >>> act = nn.ReLU()
+        >>> handle = act.register_full_backward_pre_hook(lambda m, grad_out: (grad_out[0] * 0,))
+        >>> x = lucid.tensor([1.0, 2.0], requires_grad=True)
+        >>> act(x).sum().backward()
+        >>> x.grad
+        array([0., 0.], dtype=float32)
+        """
+        if not callable(hook):
+            raise TypeError(f"register_full_backward_pre_hook(hook): hook must be callable, "
+                            f"got {type(hook).__name__}")
+        hooks = self._own_hook_dict("_backward_pre_hooks")
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def _own_hook_dict(self, name: str) -> dict:
+        hooks = self.__dict__.get(name)
+        if hooks is None:  # an old (unpickled) module: give it its own dict, never the class default
+            hooks = _HookDict()
+            object.__setattr__(self, name, hooks)
+        return hooks
 
     def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
         """Call ``hook(module, args)`` before every forward; a non-None return replaces ``args``.
