@@ -35,7 +35,7 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
-    """y = max(x, 0);  dL/dx = g where y > 0, else 0 (0 at x = 0, as in PyTorch)"""
+    """y = max(x, 0);  dL/dx = g where y != 0, else 0 (0 at x = 0; g at x = NaN, as in PyTorch)"""
 
     @staticmethod
     def forward(ctx, x):
@@ -47,7 +47,8 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved
-        return (backend.where_zero(y > 0, grad),)  # branch-free on NumPy (see where_zero)
+        # y is 0, positive or NaN; PyTorch passes g unless x <= 0, so NaN passes it (NaN != 0 is True)
+        return (backend.where_zero(y != 0, grad),)  # branch-free on NumPy (see where_zero)
 
 
 class LeakyReLU(Function):

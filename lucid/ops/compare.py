@@ -38,11 +38,18 @@ class Minimum(Function):
 
 
 def _split(ctx, grad, larger: bool):
+    """PyTorch's rule: g to the winner, g/2 to each at a tie, 0 to the loser.
+
+    With a NaN neither input loses (NaN compares false), so both get g, as in
+    PyTorch; the loser's 0 is exact even where g is inf or NaN.
+    """
     a, b = ctx.saved
     xp = backend.xp_of(grad)
-    wins = (a > b) if larger else (a < b)
-    share_a = xp.astype(wins, grad.dtype) + 0.5 * xp.astype(a == b, grad.dtype)  # 1, 1/2 at ties, else 0
-    return grad * share_a, grad * (1 - share_a)
+    zero = xp.zeros_like(grad)
+    shared = xp.where(a == b, grad / 2, grad)
+    ga = xp.where((a < b) if larger else (a > b), zero, shared) if ctx.needs_input_grad[0] else None
+    gb = xp.where((a > b) if larger else (a < b), zero, shared) if ctx.needs_input_grad[1] else None
+    return ga, gb
 
 
 class Clip(Function):

@@ -78,7 +78,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    """y = |x|;  dL/dx = g * sign(x)  (0 at x = 0, as in PyTorch)"""
+    """y = |x|;  dL/dx = g * sign(x)  (0 at x = 0 and at NaN, as in PyTorch)"""
 
     @staticmethod
     def forward(ctx, x):
@@ -88,7 +88,9 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return (grad * backend.xp_of(x).sign(x),)
+        xp = backend.xp_of(x)
+        sign = xp.sign(x)  # NaN at NaN; PyTorch's sgn gives 0 there
+        return (grad * xp.where(sign == sign, sign, xp.zeros_like(sign)),)
 
 
 class Sin(Function):

@@ -95,8 +95,10 @@ def _var_backward(ctx, grad_var, centered):
     dof = ctx.n - ctx.correction
     if dof > 0:  # the usual case
         return g * (2.0 / dof) * centered
-    if ctx.whole:
-        return g * (backend.xp_of(centered).abs(centered) * math.inf)  # inf, and 0 * inf = nan where x = mean
+    if ctx.whole:  # inf, and nan where x equals the mean (a NaN input is not equal to it: inf there)
+        xp = backend.xp_of(centered)
+        infs = xp.full_like(centered, math.inf)
+        return g * xp.where(centered == 0, infs - infs, infs)  # inf - inf is nan, in centered's dtype
     return g * (2.0 / dof if dof else math.inf) * centered
 
 
@@ -147,14 +149,20 @@ class Std(Function):
 
 
 class Extreme(Function):
-    """y = max (or min) over axes;  dL/dx = g split evenly among the elements equal to y"""
+    """y = max (or min) over axes;  dL/dx = g split evenly among the elements equal to y
+
+    A NaN makes the result NaN. ``max``/``min`` then send the gradient to the
+    NaN(s) (PyTorch's ``max(x)``); ``amax``/``amin`` follow PyTorch's ``amax``,
+    whose gradient is NaN for the whole slice (NaN equals nothing, so no
+    element counts as the maximum).
+    """
 
     @staticmethod
-    def forward(ctx, x, axes, keepdims, largest):
+    def forward(ctx, x, axes, keepdims, largest, nan_hits):
         xp = backend.xp_of(x)
         reduce = xp.max if largest else xp.min
         y = reduce(x, axis=axes, keepdims=True)
-        ctx.axes, ctx.keepdims = axes, keepdims
+        ctx.axes, ctx.keepdims, ctx.nan_hits = axes, keepdims, nan_hits
         ctx.save(x, y)
         return y if keepdims else backend.reshape(y, tuple(s for i, s in enumerate(x.shape) if i not in axes))
 
@@ -162,9 +170,12 @@ class Extreme(Function):
     def backward(ctx, grad):
         x, y = ctx.saved
         xp = backend.xp_of(x)
-        hits = xp.astype(x == y, grad.dtype)
+        hits = x == y
+        if ctx.nan_hits:
+            hits = hits | (xp.isnan(x) & xp.isnan(y))
+        hits = xp.astype(hits, grad.dtype)
         count = xp.sum(hits, axis=ctx.axes, keepdims=True)
-        return hits * (_unreduce(grad, ctx.axes, ctx.keepdims) / count), None, None, None
+        return hits * (_unreduce(grad, ctx.axes, ctx.keepdims) / count), None, None, None, None
 
 
 class LogSumExp(Function):
@@ -447,7 +458,9 @@ def amax(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Ten
               \\frac{\\partial L}{\\partial x_i} = \\frac{g\\,[x_i = y]}{\\#\\{j \\in R : x_j = y\\}}
 
     The gradient is shared evenly among tied maxima (PyTorch's ``amax`` rule;
-    ``torch.max(x, dim)`` instead sends it all to one index).
+    ``torch.max(x, dim)`` instead sends it all to one index). A NaN in a slice
+    makes its maximum NaN and, as with ``torch.amax``, its gradient NaN
+    (:func:`max` sends the gradient to the NaN instead).
 
     Examples
     --------
@@ -528,7 +541,9 @@ def max(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tens
     Notes
     -----
     Forward and backward are those of :func:`amax`:
-    :math:`y = \\max_i x_i` and :math:`\\partial L/\\partial x_i = g\\,[x_i = y] / \\#\\text{ties}`.
+    :math:`y = \\max_i x_i` and :math:`\\partial L/\\partial x_i = g\\,[x_i = y] / \\#\\text{ties}`,
+    except that a NaN counts as equal to a NaN maximum, so the gradient goes to
+    the NaN (PyTorch's ``max(x)``; ``amax`` gives NaN gradients there).
     Unlike ``torch.max(x, dim)``, no indices are returned; use :func:`argmax`.
     For the elementwise maximum of two tensors use :func:`maximum`.
 
@@ -562,7 +577,8 @@ def min(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tens
 
     Notes
     -----
-    Forward and backward are those of :func:`amin`. No indices are returned;
+    Forward and backward are those of :func:`amin`, with a NaN minimum's gradient
+    going to the NaN (as for :func:`max`). No indices are returned;
     use :func:`argmin`. The elementwise minimum is :func:`minimum`.
 
     Examples
@@ -589,7 +605,7 @@ def _extreme(x, axis, keepdims, dim, keepdim, largest: bool, name: str) -> Tenso
     axes, keepdims = _axes(x, axis, keepdims, dim, keepdim)
     if x.size == 0:
         _check_nonempty(x, axes, name, alias(axis, None, dim, "dim", "axis") is None)
-    return Extreme.apply(x, axes, keepdims, largest)
+    return Extreme.apply(x, axes, keepdims, largest, name in ("max", "min"))
 
 
 def logsumexp(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
