@@ -79,13 +79,14 @@ def one_axis(axis: Any, ndim: int, name: str = "axis", *, scalar: bool = False) 
 
 
 def number(value: Any, name: str, *, integer: bool = False) -> Any:
-    """A Python number from ``value`` (a number, a NumPy scalar or a one-element tensor), or a TypeError naming it.
+    """A Python number from ``value`` (a Python or NumPy number), or a TypeError naming the argument.
 
     ``int(value)`` and ``float(value)`` would take strings (``"1"``) and report a
     bad one as "invalid literal for int()", without the argument's name, and
-    ``int(2.5)`` silently truncates. Here a string, None or an array is refused by
-    name; with ``integer=True`` so are floats and bools (a count must be an int).
-    Ints stay ints, other reals become floats.
+    ``int(2.5)`` silently truncates. Here a string, None, an array or a Tensor
+    is refused by name (converting a Tensor would silently cut its gradient;
+    PyTorch refuses one too); with ``integer=True`` so are floats and bools (a
+    count must be an int). Ints stay ints, other reals become floats.
 
     Examples
     --------
@@ -101,10 +102,6 @@ def number(value: Any, name: str, *, integer: bool = False) -> Any:
         if integer and type(value) is float:
             raise TypeError(f"{name} must be an int, got {value!r}")
         return value
-    if isinstance(value, Tensor):
-        if value.size != 1:
-            raise TypeError(f"{name} must be a number, got a tensor of shape {value.shape}")
-        value = value.item()
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, bool) and integer:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from lucid import backend
 from lucid.autograd.function import Function
-from lucid.ops._args import operand, tensor_arg
+from lucid.ops._args import number, operand, tensor_arg
 from lucid.tensor import Tensor
 
 
@@ -233,10 +233,12 @@ def clip(x, min=None, max=None) -> Tensor:  # noqa: A002 - NumPy's and PyTorch's
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
     for name, v in (("min", min), ("max", max)):
-        if v is not None and not isinstance(v, (int, float)):
-            raise TypeError(f"clip: {name} must be a number or None, got {type(v).__name__}; use lucid.maximum/minimum for tensors")
-    bound = lambda v: v if v is None or type(v) is int else float(v)  # noqa: E731 - ints stay ints
-    return Clip.apply(x, bound(min), bound(max))
+        if isinstance(v, Tensor) or backend.is_array(v):
+            raise TypeError(f"clip: {name} must be a number or None, got {type(v).__name__}; "
+                            f"use lucid.maximum/minimum for tensors")
+    lo = None if min is None else number(min, "clip: min")  # ints stay ints (an int tensor stays int)
+    hi = None if max is None else number(max, "clip: max")
+    return Clip.apply(x, lo, hi)
 
 
 def where(condition, a, b) -> Tensor:

@@ -210,3 +210,44 @@ def test_float64_input_to_a_float32_conv_promotes_like_linear():
     assert y.dtype == np.float64 and x.grad.dtype == np.float64 and conv.weight.grad.dtype == np.float32
     expected = conv.double()(x.detach()).numpy()
     np.testing.assert_allclose(y.numpy(), expected, rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------- issue 11: NaN, ties and -inf in max pooling
+_NAN, _INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("window,kw", [
+    ([5.0, _NAN], {}),                      # the NaN comes second: it still takes the gradient
+    ([_NAN, 5.0], {}),
+    ([_NAN, 3.0, _NAN, 1.0], {}),           # two NaNs: the last one (PyTorch's CPU rule)
+    ([3.0, 3.0, 1.0], {}),                  # ties: the first maximum
+    ([-_INF, -_INF, -_INF], {}),            # all -inf: the first pixel
+    ([_INF, _NAN, _INF], {}),
+    ([-_INF, -_INF], {"kernel_size": (1, 2), "padding": (0, 1), "stride": 1}),   # windows that start in the padding
+    ([-_INF] * 4, {"kernel_size": (1, 2), "padding": (0, 1), "stride": 1, "dilation": 2}),
+    ([1.0, -_INF, -_INF], {"kernel_size": (1, 2), "stride": 2, "ceil_mode": True}),
+])
+def test_max_pool_nan_ties_and_minus_inf_like_torch(device, torch, window, kw):
+    a = np.array(window).reshape(1, 1, 1, -1)
+    kw = {"kernel_size": (1, len(window)), **kw}
+    x = t(a, device, requires_grad=True)
+    y = F.max_pool2d(x, **kw)
+    y.sum().backward()
+    tx = torch.tensor(a, requires_grad=True)
+    ty = torch.nn.functional.max_pool2d(tx, **kw)
+    ty.sum().backward()
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(host(x.grad), tx.grad.numpy())
+
+
+def test_max_pool_nan_in_an_image_like_torch(device, torch):
+    a = rng(3).standard_normal((2, 3, 6, 6))
+    a[0, 0, 1, 1] = a[1, 2, 4, 5] = np.nan
+    a[0, 1, :3, :3] = -np.inf
+    for kw in ({"kernel_size": 2}, {"kernel_size": 3, "stride": 1, "padding": 1}, {"kernel_size": 3, "stride": 2,
+               "padding": 1, "dilation": 2, "ceil_mode": True}):
+        x = t(a, device, requires_grad=True)
+        F.max_pool2d(x, **kw).sum().backward()
+        tx = torch.tensor(a, requires_grad=True)
+        torch.nn.functional.max_pool2d(tx, **kw).sum().backward()
+        np.testing.assert_allclose(host(x.grad), tx.grad.numpy(), err_msg=str(kw))

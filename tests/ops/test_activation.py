@@ -6,7 +6,7 @@ import pytest
 
 import lucid
 
-from ._util import check_forward, check_grad, randn, t, torch_parity
+from ._util import check_forward, check_grad, host, randn, t, torch_parity
 
 try:
     from scipy.special import erf as _erf
@@ -110,3 +110,39 @@ def test_argument_errors():
         lucid.softmax(x, axis=1)
     with pytest.raises(TypeError, match="both"):
         lucid.softmax(x, axis=0, dim=-1)
+
+
+# ----------------------------------------------------------------------------- issue 11: edge cases as PyTorch
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_on_0d_and_empty_axes(device, torch, name):
+    for axis in (0, -1):
+        y = getattr(lucid, name)(t(np.array(0.7), device), axis)
+        assert y.shape == () and y.item() == (1.0 if name == "softmax" else 0.0)
+        check_grad(lambda x: getattr(lucid, name)(x, axis) * 3.0, [np.array(0.7)], device)
+    with pytest.raises(ValueError, match=r"out of range .* \[-1, 0\]"):
+        getattr(lucid, name)(t(np.array(0.7), device), 1)
+    x = t(np.zeros((2, 0)), device, requires_grad=True)
+    y = getattr(lucid, name)(x, axis=1)  # no NumPy "zero-size array to reduction operation maximum"
+    assert y.shape == (2, 0)
+    y.sum().backward()
+    assert host(x.grad).shape == (2, 0)
+    assert getattr(lucid, name)(t(np.zeros((0, 3)), device), axis=1).shape == (0, 3)
+
+
+def test_number_arguments_are_named():
+    x = lucid.tensor([1.0, -1.0])
+    with pytest.raises(TypeError, match="negative_slope must be a real number, got str 'a'"):
+        lucid.leaky_relu(x, "a")
+    with pytest.raises(TypeError, match="negative_slope .*Tensor"):
+        lucid.leaky_relu(x, lucid.tensor(0.1, requires_grad=True))  # would silently cut the gradient
+    with pytest.raises(TypeError, match="softplus: beta"):
+        lucid.softplus(x, beta="2")
+    with pytest.raises(TypeError, match="softplus: threshold"):
+        lucid.softplus(x, threshold=None)
+    np.testing.assert_allclose(lucid.leaky_relu(x, np.float32(0.5)).numpy(), [1.0, -0.5])
+
+
+def test_relu_passes_the_gradient_at_nan_like_torch(device, torch):
+    a = np.array([np.nan, -1.0, 0.0, 2.0])
+    torch_parity(torch, lucid.relu, torch.relu, [a])
+    torch_parity(torch, lambda x: lucid.leaky_relu(x, 0.2), lambda x: torch.nn.functional.leaky_relu(x, 0.2), [a])

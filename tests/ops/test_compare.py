@@ -139,3 +139,22 @@ def test_logical_operators_refuse_float_tensors():
 
 def test_logical_not_of_a_python_bool_is_a_tensor():
     assert bool(lucid.logical_not(True)) is False
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+def test_maximum_minimum_with_nan_give_both_inputs_the_gradient_like_torch(device, torch, name):
+    a = np.array([np.nan, 1.0, 2.0, np.nan, 3.0, np.inf])
+    b = np.array([1.0, np.nan, 2.0, np.nan, -np.inf, np.inf])
+    x, y = t(a, device, requires_grad=True), t(b, device, requires_grad=True)
+    getattr(lucid, name)(x, y).backward(t(np.arange(1.0, 7.0), device))
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    getattr(torch, name)(tx, ty).backward(torch.arange(1.0, 7.0, dtype=torch.float64))
+    np.testing.assert_array_equal(host(x.grad), tx.grad.numpy())
+    np.testing.assert_array_equal(host(y.grad), ty.grad.numpy())
+
+
+def test_clip_bounds_are_named_numbers(device):
+    x = t(np.array([1.0, 5.0]), device)
+    np.testing.assert_array_equal(lucid.clip(x, np.float32(2.0), 3).numpy(), [2.0, 3.0])
+    with pytest.raises(TypeError, match="clip: max must be a real number, got str"):
+        lucid.clip(x, None, "3")

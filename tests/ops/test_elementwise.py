@@ -66,3 +66,12 @@ def test_exp_saves_its_output_not_its_input():
     x = lucid.tensor([1.0, 2.0], requires_grad=True)
     y = lucid.exp(x)
     assert len(y.grad_fn.saved) == 1 and y.grad_fn.saved[0] is y.data
+
+
+def test_abs_gradient_at_nan_is_zero_like_torch(device, torch):
+    a = np.array([np.nan, -2.0, 0.0, 3.0, -np.inf])
+    x = t(a, device, requires_grad=True)
+    lucid.abs(x).sum().backward()
+    tx = torch.tensor(a, requires_grad=True)
+    torch.abs(tx).sum().backward()
+    np.testing.assert_array_equal(lucid.backend.to_host(x.grad), tx.grad.numpy())

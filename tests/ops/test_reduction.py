@@ -1,4 +1,6 @@
 """lucid/ops/reduction.py: sum mean var std max min amax amin logsumexp; argmax argmin any all."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -145,3 +147,102 @@ def test_index_and_boolean_reductions(device):
     np.testing.assert_array_equal(lucid.any(x > 6, axis=1).numpy(), [False, True])
     np.testing.assert_array_equal((x > -1).all(axis=0).numpy(), [True, True, True])
     assert lucid.any(x > 6).item() is True and lucid.all(x > 6).item() is False
+
+
+# ----------------------------------------------------------------------------- issue 11: edge cases as PyTorch
+def test_var_fractional_correction_and_named_errors(device, torch):
+    a = np.array([1.0, 2.0, 4.0])
+    np.testing.assert_allclose(lucid.var(t(a, device), correction=0.5).item(), 1.8666666666666667, rtol=1e-6)
+    np.testing.assert_allclose(lucid.std(t(a, device), ddof=0.5).item(), np.sqrt(1.8666666666666667), rtol=1e-6)
+    for c in (0.5, 2.5, -1, 1):
+        check_grad(lambda x: lucid.var(x, correction=c), [a], device)
+        torch_parity(torch, lambda x: lucid.std(x, correction=c), lambda x: torch.std(x, correction=c), [a])
+    with pytest.raises(TypeError, match="correction.*str 'a'"):
+        lucid.var(t(a, device), correction="a")
+    with pytest.raises(TypeError, match="ddof"):
+        lucid.std(t(a, device), ddof="1")
+    with pytest.raises(TypeError, match="unbiased"):
+        lucid.var(t(a, device), unbiased="yes")
+
+
+@pytest.mark.parametrize("shape,axis,correction", [
+    ((1, 3), 0, 1),        # a batch of one: n - c = 0 along the axis
+    ((1, 3), None, 1),     # ... and over the whole tensor (PyTorch's other rule)
+    ((3,), 0, 3), ((3,), None, 3), ((3,), 0, 5), ((3,), None, 5),  # n - c = 0 and < 0
+    ((), 0, 1), ((), None, 1), ((), -1, 0),
+    ((2, 0), 1, 1), ((2, 0), None, 1), ((0, 3), 0, 0),  # empty axes: empty gradients
+])
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_std_backward_when_n_le_correction_matches_torch(device, torch, shape, axis, correction, name):
+    a = randn(*shape, seed=3)
+    x = t(a, device, requires_grad=True)
+    y = getattr(lucid, name)(x, axis, correction=correction)
+    y.sum().backward()  # no ZeroDivisionError
+    tx = torch.tensor(a, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch warns that n - c <= 0
+        ty = getattr(torch, name)(tx, dim=axis, correction=correction)
+    ty.sum().backward()
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(host(x.grad), tx.grad.numpy(), rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("correction", [0, 1, 0.5])
+def test_std_of_constant_data_has_zero_gradient(device, torch, correction):
+    a = np.array([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]])
+    for axis in (1, None, (0, 1)):
+        x = t(a[:1] if axis is None else a, device, requires_grad=True)
+        lucid.std(x, axis, correction=correction).sum().backward()
+        tx = torch.tensor(a[:1] if axis is None else a, requires_grad=True)
+        torch.std(tx, dim=axis, correction=correction).sum().backward()
+        np.testing.assert_allclose(host(x.grad), tx.grad.numpy(), rtol=1e-12, atol=1e-15)
+    assert (host(x.grad)[0] == 0).all() if axis == 1 else True
+
+
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom")  # PyTorch's, for var/std of one element
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "amax", "amin", "var", "std", "logsumexp",
+                                  "argmax", "argmin"])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_axis_0_and_minus_1_on_a_0d_tensor(device, torch, name, axis):
+    a = np.array(1.5)
+    x = t(a, device, requires_grad=name not in ("argmax", "argmin"))
+    for keepdims in (False, True):
+        y = getattr(lucid, name)(x, axis, keepdims)
+        ref = getattr(torch, {"max": "amax", "min": "amin"}.get(name, name))(torch.tensor(a), axis, keepdim=keepdims)
+        assert y.shape == tuple(ref.shape) == ()
+        np.testing.assert_allclose(y.numpy(), ref.numpy(), equal_nan=True)
+    if name not in ("argmax", "argmin", "var", "std"):
+        check_grad(lambda x: getattr(lucid, name)(x, axis), [a], device)
+    with pytest.raises(ValueError, match=r"axis=1 is out of range .* \[-1, 0\]"):
+        getattr(lucid, name)(x, 1)
+
+
+def test_logsumexp_of_an_empty_axis_is_minus_inf(device, torch):
+    x = t(np.zeros((2, 0)), device, requires_grad=True)
+    y = lucid.logsumexp(x, axis=1)
+    np.testing.assert_array_equal(y.numpy(), [-np.inf, -np.inf])
+    y.sum().backward()
+    assert host(x.grad).shape == (2, 0)
+    assert lucid.logsumexp(x, axis=0).shape == (0,)
+
+
+@pytest.mark.parametrize("name", ["max", "min", "amax", "amin", "argmax", "argmin"])
+def test_reducing_an_empty_axis_names_the_op_and_the_axis(device, name):
+    x = t(np.zeros((2, 0)), device)
+    with pytest.raises(ValueError, match=rf"^{name}: cannot reduce over axis 1 of length 0 \(shape \(2, 0\)\)"):
+        getattr(lucid, name)(x, axis=1)
+    with pytest.raises(ValueError, match=rf"^{name}: cannot reduce an empty tensor"):
+        getattr(lucid, name)(x)
+    assert getattr(lucid, name)(x, axis=0).shape == (0,)  # the reduced axis is not empty: an empty result
+
+
+def test_max_of_nan_sends_the_gradient_to_the_nan_like_torch(device, torch):
+    a = np.array([[1.0, np.nan, 3.0], [np.nan, 2.0, np.nan], [1.0, 5.0, 5.0]])
+    for name, torch_fn in (("max", lambda x: torch.max(x)), ("amax", lambda x: torch.amax(x, 1)),
+                           ("min", lambda x: torch.min(x)), ("amin", lambda x: torch.amin(x, 1))):
+        x = t(a, device, requires_grad=True)
+        y = getattr(lucid, name)(x) if name in ("max", "min") else getattr(lucid, name)(x, 1)
+        y.sum().backward()
+        tx = torch.tensor(a, requires_grad=True)
+        torch_fn(tx).sum().backward()
+        np.testing.assert_allclose(host(x.grad), tx.grad.numpy(), equal_nan=True, err_msg=name)

@@ -134,3 +134,37 @@ SHAPE_ERRORS = [
 def test_shape_errors(fn, exc, match):
     with pytest.raises(exc, match=match):
         fn(lucid.zeros((2, 3, 4)))
+
+
+# ----------------------------------------------------------------------------- issue 11: edge cases as PyTorch
+@pytest.mark.parametrize("axis", [None, 0, -1])
+def test_repeat_interleave_zero_times_has_a_zero_gradient(device, torch, axis):
+    a = randn(2, 3)
+    x = t(a, device, requires_grad=True)
+    y = lucid.repeat_interleave(x, 0, axis)
+    ref = torch.repeat_interleave(torch.tensor(a), 0, dim=axis)
+    assert y.shape == tuple(ref.shape)
+    y.sum().backward()  # was a ZeroDivisionError
+    np.testing.assert_array_equal(lucid.backend.to_host(x.grad), np.zeros((2, 3)))
+    check_grad(lambda x: lucid.repeat_interleave(x, 2, axis), [a], device)
+
+
+def test_0d_axes_like_torch(device):
+    s = t(np.array(2.0), device, requires_grad=True)
+    assert lucid.squeeze(s, -1).shape == lucid.squeeze(s, 0).shape == ()
+    assert lucid.swapaxes(s, 0, -1).shape == lucid.transpose(s, 0, -1).shape == ()
+    assert lucid.unsqueeze(s, -1).shape == (1,)
+    with pytest.raises(ValueError, match="concatenate: tensor 0 is 0-d"):
+        lucid.concatenate([s, s])
+    with pytest.raises(ValueError, match="split: a 0-d tensor"):
+        lucid.split(s, 1)
+
+
+def test_shape_number_arguments_are_named():
+    x = lucid.zeros(4)
+    with pytest.raises(TypeError, match="split: section sizes must be an int, got 1.5"):
+        lucid.split(x, [1.5, 2.5])
+    with pytest.raises(TypeError, match="pad: pad_width must hold ints"):
+        lucid.pad(x, 1.5)  # was silently truncated to 1
+    with pytest.raises(TypeError, match="pad: value must be a real number"):
+        lucid.pad(x, 1, value="0")
