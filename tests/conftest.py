@@ -83,3 +83,24 @@ def _seed():
 
 def rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Skips, grouped: each distinct reason once with its count, so a failure is never buried under them.
+
+    ``addopts`` asks only for failures and errors in the short summary (``-rfE``); without CuPy (and
+    without PyTorch) hundreds of tests skip for the same two or three reasons, which this prints as
+    one line each.
+    """
+    reports = terminalreporter.stats.get("skipped", [])
+    if not reports:
+        return
+    counts: dict[str, int] = {}
+    for rep in reports:
+        longrepr = rep.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+        reason = " ".join(str(reason).removeprefix("Skipped: ").split())  # one line each
+        counts[reason] = counts.get(reason, 0) + 1
+    terminalreporter.section("skipped, by reason", sep="-")
+    for reason, n in sorted(counts.items(), key=lambda item: -item[1]):
+        terminalreporter.line(f"SKIPPED {n:>5} x {reason}")
