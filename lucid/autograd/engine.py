@@ -271,14 +271,14 @@ def _backward_recorded(node, grad) -> tuple:
 def _saved_as_tensors(node) -> tuple:
     """Each saved array as a Tensor: tied to its source when it is an input's or the output's array, else a constant."""
     wrapped = [Tensor._make(a) if hasattr(a, "shape") else a for a in node.saved]  # Python numbers stay numbers
-    for _, _, position, k in node.versions or ():
+    for counter, _, position, k in node.versions or ():
         array = node.saved[k]
         source = node if position < 0 else node.parents[position]
         if source is None:  # that input needs no gradient: a constant is right
             continue
         if source.__class__ is Node:
             t = Tensor._make(array, True)
-            t.grad_fn = source
+            t.grad_fn, t._version = source, counter  # the same counter: a later in-place change is still noticed
         elif source.data is array:  # a leaf, saved as it is
             t = source
         else:  # a leaf saved after dtype promotion: the cast, recorded
