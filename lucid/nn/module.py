@@ -912,7 +912,7 @@ class Module:
         Traceback (most recent call last):
         ...
         lucid.nn.module.StateDictError: Error(s) in loading state_dict for Linear (nothing was changed):
-          values that cannot be loaded: 'bias': an array of dtype <U1 cannot be converted to float32
+          values that are not arrays of numbers: 'bias': an array of dtype <U1 cannot be converted to float32
         """
         if not isinstance(state_dict, dict):
             hint = {"Module": "; pass other.state_dict(), not the module itself",
@@ -942,7 +942,7 @@ class Module:
         if mis_shaped:
             problems.append("mis-shaped keys: " + "; ".join(mis_shaped))
         if bad_value:
-            problems.append("values that cannot be loaded: " + "; ".join(bad_value))
+            problems.append("values that are not arrays of numbers: " + "; ".join(bad_value))
         if problems:
             raise StateDictError(
                 f"Error(s) in loading state_dict for {type(self).__name__} (nothing was changed):\n  "

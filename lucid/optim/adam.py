@@ -70,7 +70,7 @@ class Adam(Optimizer):
         for i, b in enumerate(betas):
             _number(b, f"betas[{i}]", name)
             if not 0.0 <= b < 1.0:
-                raise ValueError(f"{name}: Invalid beta parameter at index {i}: {b} (betas must be in [0, 1))")
+                raise ValueError(f"{name}: Invalid beta parameter at index {i}: {b} (betas must be two numbers in [0, 1), got {tuple(betas)})")
         _non_negative(weight_decay, "weight_decay", name)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize))

@@ -65,7 +65,7 @@ class SGD(Optimizer):
             raise ValueError(f"SGD: Invalid dampening value: {dampening} (dampening must be a number)")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError(f"SGD: Nesterov momentum requires a momentum and zero dampening, "
-                             f"got momentum={momentum}, dampening={dampening}")
+                             f"got nesterov=True, momentum={momentum}, dampening={dampening}")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov, maximize=maximize))
 
