@@ -34,11 +34,13 @@ surrogate that a zip name cannot hold - JSON escapes every string, so every
   ``shape x itemsize`` must equal the bytes the member really holds;
 * only bool, integer, float, complex and (byte) string dtypes, never
   object arrays (``allow_pickle`` is never on);
-* the manifest is at most 16 MiB and nested at most :data:`MAX_DEPTH`
+* the manifest is at most 8 MiB and nested at most :data:`MAX_DEPTH`
   containers deep (``save`` refuses deeper trees for the same reason).
 
 So the array memory ``load`` allocates is at most the file's size, and the
-manifest's Python objects a small multiple (< 30x) of its at most 16 MiB.
+manifest's Python objects at most about 30 times the manifest's size (so
+at most about 250 MB, for a hostile manifest of 8 MiB of ``{},{},...``;
+a state dict of 1,000 tensors has a manifest of about 50 kB).
 Every refusal is a :class:`SerializationError` saying what was wrong.
 
 What round-trips (equal value, dtype, shape and structure): dicts (with
@@ -87,7 +89,7 @@ _FORMAT = "lucid.save"
 _VERSION = 2
 _MANIFEST = "__lucid__.json"  # version 2
 _LEGACY_MANIFEST = "__lucid__.npy"  # version 1: a 0-d str array written by numpy.savez
-_MAX_MANIFEST_BYTES = 16 * 2**20
+_MAX_MANIFEST_BYTES = 8 * 2**20  # its Python objects take at most ~30x that: 250 MB
 _MAX_NPY_HEADER = 10_000  # numpy.load's own limit for a trusted header
 _ARRAY_KINDS = "biufcSU"  # bool, int, uint, float, complex, bytes, str
 _INT_RANGE = (-(2**63), 2**64)  # int64 and uint64 values
@@ -476,7 +478,7 @@ class _Decoder:
 
     def node(self, node: Any, depth: int) -> Any:
         if not isinstance(node, dict) or not node:
-            raise self.damaged(f"has a node of type {type(node).__name__}")
+            raise self.damaged(f"has a malformed node {str(node)[:60]!r}")
         kind = next(iter(node))
         value = node[kind]
         if kind in ("dict", "list", "tuple"):
@@ -584,6 +586,8 @@ def _load_zip(f, size: int, name: str, device: str | None) -> Any:
         z = zipfile.ZipFile(f)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error) as exc:
         raise _fail(name, f"is not a readable zip/.npz archive (truncated or corrupted?): {exc}") from None
+    except MemoryError:  # the zip directory's entries take a few times the file's size
+        raise _fail(name, f"lists more zip entries than fit in the available memory ({size} bytes file)") from None
     with z:
         names = [i.filename for i in z.infolist()]
         if len(set(names)) != len(names):
