@@ -50,9 +50,14 @@ autosummary_generate = True          # stubs for any hand-written autosummary wi
 autosummary_generate_overwrite = True
 autosummary_imported_members = False
 autodoc_default_options = {"member-order": "bysource"}
-autodoc_typehints = "none"          # the numpydoc Parameters section carries the types
+# Type hints in the signature, as the course shows them: ``SEModule(in_channels: int, reduction: int = 16)``;
+# the numpydoc Parameters section explains each one.  A signature too long for one line of the text
+# column is written one parameter per line instead of being wrapped mid-way.
+autodoc_typehints = "signature"
+maximum_signature_line_length = 68  # about what one line of the API pages' column holds
 autodoc_inherit_docstrings = True
 add_module_names = True
+toc_object_entries_show_parents = "hide"  # page outline: "requires_grad_()", not "Tensor.requires_grad_()"
 
 # -- numpydoc ------------------------------------------------------------------
 numpydoc_show_class_members = False   # members are documented by autodoc on the same page
