@@ -45,8 +45,10 @@ _DLPACK_DEVICE_NAMES = {
 _READONLY_WARNING = (
     "{where}: the array is not writable, so the tensor shares it read-only: an in-place op on the tensor "
     "(t += 1, t[0] = 2, an optimizer step) raises NumPy's 'assignment destination is read-only'. "
-    "Copy it with lucid.tensor(...) instead, or make the array writable before sharing it."
+    "Copy it with lucid.tensor(...) instead, or make the array writable before sharing it{why}."
 )
+# NumPy before 2.2.5 marks every array it imports through DLPack read-only, whatever the producer says.
+_OLD_NUMPY_NOTE = " (this NumPy imports every DLPack array read-only: NumPy >= 2.2.5 keeps writable ones writable)"
 
 
 # ----------------------------------------------------------------------------- export (Tensor.__dlpack__)
@@ -92,9 +94,9 @@ def to_dlpack(tensor: Tensor, *, stream: Any = None, max_version: tuple | None =
     >>> import lucid
     >>> t = lucid.tensor([1.0, 2.0])
     >>> a = np.from_dlpack(t)          # calls t.__dlpack__(...): no copy
-    >>> a[0] = 5.0
-    >>> t
-    Tensor([5., 2.])
+    >>> t[0] = 5.0
+    >>> a
+    array([5., 2.], dtype=float32)
     """
     if tensor.requires_grad:  # PyTorch's check and message: the consumer could not see the graph
         raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
@@ -133,9 +135,11 @@ def _describe(obj: Any) -> str:
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _warn_if_readonly(array: Any, where: str) -> None:
+def _warn_if_readonly(array: Any, where: str, imported: bool = False) -> None:
     if isinstance(array, np.ndarray) and not array.flags.writeable:
-        warnings.warn(_READONLY_WARNING.format(where=where), UserWarning, stacklevel=3)
+        old_numpy = imported and np.lib.NumpyVersion(np.__version__) < "2.2.5"
+        warnings.warn(_READONLY_WARNING.format(where=where, why=_OLD_NUMPY_NOTE if old_numpy else ""),
+                      UserWarning, stacklevel=3)
 
 
 def from_dlpack(obj: Any) -> Tensor:
@@ -178,7 +182,9 @@ def from_dlpack(obj: Any) -> Tensor:
     when no graph holds it.
 
     A read-only producer (a read-only NumPy array, a JAX array) gives a
-    read-only tensor, with a warning: in-place ops on it raise.
+    read-only tensor, with a warning: in-place ops on it raise. NumPy before
+    2.2.5 imports *every* DLPack array read-only; there, writes go through
+    the producer only.
 
     Compared with ``torch.from_dlpack``: same sharing, same refusal of
     tensors that require grad; PyTorch accepts a legacy capsule too, lucid
@@ -192,9 +198,9 @@ def from_dlpack(obj: Any) -> Tensor:
     >>> t = lucid.from_dlpack(a)
     >>> t.dtype, t.device
     (dtype('float64'), 'cpu')
-    >>> t[0] = 10.0                    # seen by the producer: the memory is shared
-    >>> a
-    array([10.,  2.,  3.])
+    >>> a[0] = 10.0                    # seen by the tensor: the memory is shared
+    >>> t.tolist()
+    [10.0, 2.0, 3.0]
     """
     if not (hasattr(obj, "__dlpack__") and hasattr(obj, "__dlpack_device__")):
         raise TypeError(
@@ -221,7 +227,7 @@ def from_dlpack(obj: Any) -> Tensor:
         array = xp.from_dlpack(obj)
     except (BufferError, RuntimeError, TypeError, ValueError) as exc:
         raise type(exc)(f"lucid.from_dlpack: the {_describe(obj)} could not be shared: {exc}") from exc
-    _warn_if_readonly(array, "lucid.from_dlpack")
+    _warn_if_readonly(array, "lucid.from_dlpack", imported=True)
     return Tensor._make(backend.ensure_array(array))
 
 
