@@ -451,7 +451,7 @@ def log_softmax(x, axis: int = -1, *, dim: int | None = None) -> Tensor:
 
 
 def _softmax_args(x, axis, dim):
-    """The tensor and its reduced axes, as a tuple: ``()`` for a 0-d tensor, which takes axis 0 or -1 (PyTorch)."""
+    """The tensor and its axis; ``()`` (no axis) for a 0-d tensor, which takes axis 0 or -1 as in PyTorch."""
     x = tensor_arg(x, "x")
     axis = one_axis(alias(axis, -1, dim, "dim", "axis"), x.ndim, scalar=True)
-    return x, ((axis,) if x.ndim else ())
+    return x, (axis if x.ndim else ())

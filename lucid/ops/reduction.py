@@ -34,7 +34,7 @@ def _count(shape, axes) -> int:
 
 
 def max_keepdims(x, axes):
-    """``max(x, axes, keepdims=True)``, or zeros where a reduced axis is empty (a shift for exp, not a result).
+    """``max(x, axes, keepdims=True)`` (``axes`` an int or a tuple), or zeros where a reduced axis is empty.
 
     Softmax, log_softmax and logsumexp subtract the maximum before ``exp``;
     over an empty axis there is no maximum (NumPy raises "zero-size array to
@@ -42,7 +42,7 @@ def max_keepdims(x, axes):
     PyTorch's results are an empty softmax and a logsumexp of ``-inf``.
     """
     xp = backend.xp_of(x)
-    if _count(x.shape, axes) == 0:
+    if (x.shape[axes] if type(axes) is int else _count(x.shape, axes)) == 0:
         return xp.sum(x, axis=axes, keepdims=True)  # zeros of the reduced shape (empty sums are 0)
     return xp.max(x, axis=axes, keepdims=True)
 
@@ -171,8 +171,8 @@ class Extreme(Function):
         x, y = ctx.saved
         xp = backend.xp_of(x)
         hits = x == y
-        if ctx.nan_hits:
-            hits = hits | (xp.isnan(x) & xp.isnan(y))
+        if ctx.nan_hits:  # a NaN in a slice makes its y NaN, so "x is NaN" alone marks the NaNs that made y
+            hits = hits | xp.isnan(x)
         hits = xp.astype(hits, grad.dtype)
         count = xp.sum(hits, axis=ctx.axes, keepdims=True)
         return hits * (_unreduce(grad, ctx.axes, ctx.keepdims) / count), None, None, None, None

@@ -481,6 +481,25 @@ def _first_taps(kernel: tuple, stride: tuple, dilation: tuple, pads: tuple, out_
     return rows[:, None] * kw + cols[None, :]
 
 
+def _nan_taps(xpad, y, arg, kernel, stride, dilation, out_hw, index_dtype):
+    """``arg`` with each NaN window's index moved to its last NaN tap (PyTorch's CPU rule).
+
+    Once a window's running maximum is NaN, ``tap > y`` is never true again, so
+    the loop above leaves such a window pointing at the maximum seen before its
+    first NaN.  Rather than test every tap for NaN on every call (it would make
+    the loop some 30% slower), NaN windows are found once from ``y``; on the CPU
+    an input without NaN (the usual case) costs one pass over the output.
+    """
+    xp = backend.xp_of(y)
+    nan_out = xp.isnan(y)
+    if backend.device_of(y) == backend.CPU and not xp.any(nan_out):  # no sync with a GPU just to skip this
+        return arg
+    last = xp.zeros_like(arg)
+    for t, (rows, columns) in enumerate(_taps(kernel, stride, dilation, out_hw)):
+        last = xp.maximum(last, xp.astype(xp.isnan(xpad[:, :, rows, columns, ...]), index_dtype) * t)
+    return xp.where(nan_out, last, arg)
+
+
 class MaxPool2d(Function):
     """y = max over each window;  dL/dx: g goes to the (first) maximum of its window, overlaps add up
 
@@ -511,11 +530,11 @@ class MaxPool2d(Function):
             arg = arg + backend.asarray(first.astype(backend.to_numpy_dtype(index_dtype)), device=backend.device_of(x))
         for t, (rows, columns) in enumerate(taps, start=1):
             tap = xpad[:, :, rows, columns, ...]
-            # strict: on ties the first maximum keeps the gradient; a NaN always takes it (both as in PyTorch)
-            better = (tap > y) | xp.isnan(tap)
+            better = tap > y  # strict: on ties the first maximum keeps the gradient (as in PyTorch)
             # where(better, t, arg), branch-free (t only grows; NumPy's where is slow on random masks)
             arg = xp.maximum(arg, xp.astype(better, index_dtype) * t)
             y = xp.maximum(y, tap)  # maximum (not where) so that a NaN in the window makes y NaN
+        arg = _nan_taps(xpad, y, arg, kernel, stride, dilation, out_hw, index_dtype)
         ctx.arg, ctx.geometry = arg, (x.shape, kernel, stride, dilation, pads, out_hw)
         ctx.channels_last = backend.is_channels_last(x)
         return y
