@@ -537,6 +537,13 @@ class _Decoder:
         raise self.damaged(f"has an unknown node {kind!r:.60}")
 
 
+def _parse_int(text: str) -> int:
+    """JSON ints: at most 20 digits (the int64/uint64 range), so no huge number is ever converted."""
+    if len(text.lstrip("-")) > 20:
+        raise ValueError(f"an int of {len(text)} digits")
+    return int(text)
+
+
 def _read_manifest(archive: _Archive, names: list) -> tuple[Any, int]:
     """The parsed manifest and its version (2: JSON member; 1: a str array written by numpy.savez)."""
     name = archive.name
@@ -552,7 +559,7 @@ def _read_manifest(archive: _Archive, names: list) -> tuple[Any, int]:
                 raise _fail(name, f"is damaged or hostile: its manifest is {array.nbytes} bytes")
             text = str(array[()])
             expected = 1
-        header = json.loads(text)
+        header = json.loads(text, parse_int=_parse_int)
     except SerializationError:
         raise
     except RecursionError:
@@ -685,6 +692,7 @@ def load(path: str | os.PathLike | io.IOBase, device: str | None = None) -> Any:
 # ============================================================================ safetensors
 _SAFETENSORS_DTYPES = {"bool", "uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64",
                        "float16", "float32", "float64", "complex64"}
+_SAFETENSORS_NUMPY = {"BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64", "F16", "F32", "F64", "C64"}
 _ORDER_KEY = "lucid.keys"  # metadata: the dict's key order (safetensors itself sorts the names)
 
 
@@ -746,7 +754,7 @@ def _load_safetensors(path: str, device: str | None) -> dict:
             keys = list(f.keys())
             for k in keys:
                 kind = f.get_slice(k).get_dtype()
-                if kind not in st.numpy._TYPES:
+                if kind not in _SAFETENSORS_NUMPY:
                     raise _fail(name, f"holds {k!r:.60} as {kind}, which NumPy cannot represent; in PyTorch "
                                       f"convert first (e.g. model.float()) and save again")
             metadata = f.metadata() or {}

@@ -225,7 +225,7 @@ def test_unsavable_objects_are_refused_with_a_message(tmp_path, obj, words):
 
 def test_a_huge_manifest_is_refused_at_save():
     with pytest.raises(SerializationError, match="MiB.*as arrays"):
-        lucid.save({"history": [0.123456789] * 2_000_000}, io.BytesIO())
+        lucid.save({"note": "x" * 9 * 2**20}, io.BytesIO())
 
 
 def test_very_long_keys_are_fine():
@@ -564,3 +564,11 @@ def test_a_pytorch_checkpoint_loads_strictly_into_lucid(tmp_path, torch, safeten
     with torch.no_grad():
         expected = theirs(torch.from_numpy(_batch())).numpy()
     np.testing.assert_allclose(net(lucid.tensor(_batch())).numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_a_bfloat16_pytorch_checkpoint_gets_a_clear_refusal(tmp_path, torch, safetensors):
+    from safetensors.torch import save_file
+
+    save_file({"w": torch.ones(2, dtype=torch.bfloat16)}, str(tmp_path / "bf16.safetensors"))
+    with pytest.raises(SerializationError, match="'w' as BF16, which NumPy cannot represent.*model.float()"):
+        lucid.load(tmp_path / "bf16.safetensors")
