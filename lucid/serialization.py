@@ -340,14 +340,16 @@ def save(obj: Any, path: str | os.PathLike | io.IOBase) -> None:
     >>> nn.Linear(3, 2).load_state_dict(ckpt["model"])
     IncompatibleKeys(missing_keys=[], unexpected_keys=[])
     """
-    if not hasattr(path, "write") and _is_safetensors(os.fspath(path)):
-        return _save_safetensors(obj, os.fspath(path))
+    if not hasattr(path, "write"):
+        path = os.fsdecode(os.fspath(path))
+        if _is_safetensors(path):
+            return _save_safetensors(obj, path)
     encoder = _Encoder()
     manifest = _manifest_bytes(encoder.node(obj, []))  # every refusal happens here, before any file is touched
     if hasattr(path, "write"):
         _write_zip(path, manifest, encoder.arrays)
         return
-    _atomic_write(os.fspath(path), lambda f, _: _write_zip(f, manifest, encoder.arrays))
+    _atomic_write(path, lambda f, _: _write_zip(f, manifest, encoder.arrays))
 
 
 # ============================================================================ load
@@ -680,7 +682,7 @@ def load(path: str | os.PathLike | io.IOBase, device: str | None = None) -> Any:
         device = backend.normalize_device(device)
     if hasattr(path, "read"):
         return _load_stream(path, "the file object", device)
-    path = os.fspath(path)
+    path = os.fsdecode(os.fspath(path))
     if not os.path.exists(path):
         raise FileNotFoundError(f"lucid.load: no such file {path!r}")
     if _is_safetensors(path):
