@@ -54,7 +54,7 @@ autodoc_default_options = {"member-order": "bysource"}
 # the numpydoc Parameters section explains each one.  A signature too long for one line of the text
 # column is written one parameter per line instead of being wrapped mid-way.
 autodoc_typehints = "signature"
-maximum_signature_line_length = 68  # about what one line of the API pages' column holds
+maximum_signature_line_length = 55  # name + parameters; with "class lucid.nn." that fills one line of the column
 autodoc_inherit_docstrings = True
 add_module_names = True
 toc_object_entries_show_parents = "hide"  # page outline: "requires_grad_()", not "Tensor.requires_grad_()"

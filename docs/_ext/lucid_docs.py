@@ -132,6 +132,16 @@ def group_title(modname: str) -> tuple[str, list[str]]:
     return title, rest
 
 
+def source_file(modname: str) -> str:
+    """The file that defines ``modname``, relative to the repository: a package is its ``__init__.py``."""
+    try:
+        path = Path(importlib.import_module(modname).__file__).resolve()
+        root = Path(importlib.import_module(modname.split(".")[0]).__file__).resolve().parent.parent
+        return path.relative_to(root).as_posix()
+    except Exception:  # noqa: BLE001 - fall back to the dotted name
+        return modname.replace(".", "/") + ".py"
+
+
 # ---------------------------------------------------------------------------- the directive
 class LucidAPI(SphinxDirective):
     required_arguments = 1
@@ -170,7 +180,7 @@ class LucidAPI(SphinxDirective):
             if "no-module-docs" not in self.options and many and rest:
                 lines += rest + [""]
             if many:
-                lines += [f"*Source:* ``{defining.replace('.', '/')}.py``", ""]
+                lines += [f"*Source:* ``{source_file(defining)}``", ""]
             lines += [".. autosummary::", f"   :toctree: {GENERATED}", "   :nosignatures:", ""]
             lines += [f"   {name}" for name, _, _ in members] + [""]
             aliases = [(a, name) for name, _, al in members for a in al]
