@@ -164,7 +164,8 @@ def reshape(x, *shape) -> Tensor:
     Returns
     -------
     Tensor
-        Of the new shape; ``x`` itself if the shape does not change. It may
+        Of the new shape; ``x`` itself if the shape does not change and ``x``
+        needs no gradient (else a view, as in PyTorch: not a leaf). It may
         share memory with ``x`` (a view, when NumPy can make one).
 
     Raises
@@ -208,7 +209,7 @@ def reshape(x, *shape) -> Tensor:
         raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({size} elements) into shape {shape}")
     if inferred:
         shape = tuple(size // known if s == -1 else s for s in shape)
-    if shape == x.shape:
+    if shape == x.shape and not x.requires_grad:  # with a graph, a view is a new node, as in PyTorch (not a leaf)
         return x
     return Reshape.apply(x, shape)
 
@@ -373,7 +374,7 @@ def permute(x, *axes) -> Tensor:
     if sorted(a % builtins.max(x.ndim, 1) for a in axes) != list(range(x.ndim)) or len(axes) != x.ndim:
         raise ValueError(f"permute: axes {axes} must be a permutation of the {x.ndim} axes of a tensor of shape {x.shape}")
     axes = tuple(a % x.ndim for a in axes)
-    if axes == tuple(range(x.ndim)):
+    if axes == tuple(range(x.ndim)) and not x.requires_grad:
         return x
     return Permute.apply(x, axes)
 
@@ -445,9 +446,9 @@ def swapaxes(x, axis1: int, axis2: int) -> Tensor:
     """
     x = tensor_arg(x, "x")
     a, b = one_axis(axis1, x.ndim, "axis1", scalar=True), one_axis(axis2, x.ndim, "axis2", scalar=True)
-    if x.ndim == 0:  # PyTorch lets a 0-d tensor swap its axis 0 (or -1) with itself: nothing changes
-        return x
-    order = list(range(x.ndim))
+    order = list(range(x.ndim))  # a 0-d tensor swaps its axis 0 (or -1) with itself: nothing moves (PyTorch)
+    if not order:
+        return permute(x, ())
     order[a], order[b] = order[b], order[a]
     return permute(x, tuple(order))
 
@@ -465,7 +466,7 @@ def broadcast_to(x, *shape) -> Tensor:
     Returns
     -------
     Tensor
-        Of ``shape``; ``x`` itself if nothing changes. A read-only view.
+        Of ``shape``; ``x`` itself if nothing changes and ``x`` needs no gradient. A read-only view.
 
     Raises
     ------
@@ -502,7 +503,7 @@ def broadcast_to(x, *shape) -> Tensor:
         ok = False
     if not ok:
         raise ValueError(f"broadcast_to: a tensor of shape {x.shape} cannot be broadcast to shape {shape}")
-    if shape == x.shape:
+    if shape == x.shape and not x.requires_grad:
         return x
     return BroadcastTo.apply(x, shape)
 
