@@ -5,6 +5,9 @@
 #
 #   docs/build.sh              install the docs extra, build HTML, run the doctests
 #   docs/build.sh --no-install skip the pip step (an environment that has it already)
+#
+# Not here (it needs a browser): python docs/check_pages.py opens the built pages in headless
+# Chromium with the network unreachable, screenshots them and reports raw LaTeX or cut-off content.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
