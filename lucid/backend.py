@@ -237,6 +237,53 @@ def may_share_memory(a: Any, b: Any) -> bool:
     return True
 
 
+def _numpy_of(array: Any) -> Any:
+    """The NumPy array behind ``array`` (itself, or the one array_api_strict wraps), or None (CuPy, others)."""
+    if type(array) is np.ndarray:
+        return array
+    inner = getattr(array, "_array", None)
+    return inner if type(inner) is np.ndarray else None
+
+
+def has_internal_overlap(array: Any) -> bool:
+    """True when several elements of ``array`` are one memory location (an expanded view, stride 0).
+
+    An in-place write into such an array would be ambiguous; PyTorch refuses
+    it, and so does lucid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> row = np.zeros((1, 3))
+    >>> lucid.backend.has_internal_overlap(lucid.backend.broadcast_to(row, (2, 3)))
+    True
+    >>> lucid.backend.has_internal_overlap(lucid.backend.broadcast_to(row, (1, 1, 3)))
+    False
+    """
+    host = _numpy_of(array)
+    if host is None:
+        strides = getattr(array, "strides", None)  # CuPy
+        if strides is None:
+            return False
+        return any(st == 0 and n > 1 for st, n in zip(strides, array.shape))
+    return any(st == 0 and n > 1 for st, n in zip(host.strides, host.shape))
+
+
+def is_writeable(array: Any) -> bool:
+    """False for a read-only NumPy array (such as ``numpy.broadcast_to``'s result); True otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> lucid.backend.is_writeable(np.zeros(2)), lucid.backend.is_writeable(np.broadcast_to(np.zeros(1), (2,)))
+    (True, False)
+    """
+    host = _numpy_of(array)
+    return True if host is None else bool(host.flags.writeable)
+
+
 def device_of(array: Any) -> str:
     """Return ``"cpu"`` for a NumPy array and ``"gpu"`` for an array of the accelerator.
 
@@ -557,14 +604,20 @@ def mT(array: Any) -> Any:
     return xp_of(array).matrix_transpose(array)
 
 
-def broadcast_to(array: Any, shape: tuple) -> Any:
-    """A read-only view of ``array`` repeated along stretched (length-1 or new leading) axes.
+def broadcast_to(array: Any, shape: tuple, writeable: bool = False) -> Any:
+    """A view of ``array`` repeated along stretched (length-1 or new leading) axes; read-only by default.
 
     ``numpy.broadcast_to`` costs about 5 us, as much as a small op, because
     it goes through NumPy's general iterator; for a contiguous array the
     view is just the same memory with stride 0 on the stretched axes, made
     here directly (about 0.6 us).  NumPy still checks that the view fits in
-    the array's memory.  Other arrays use the library's ``broadcast_to``.
+    the array's memory.  Other arrays use the library's ``broadcast_to``
+    (read-only on NumPy).
+
+    ``writeable=True`` is for :func:`lucid.expand`, whose result may be
+    written in place like any view (a row of it, or all of it when nothing
+    was stretched); lucid itself refuses writes where elements overlap
+    (:func:`has_internal_overlap`).
 
     Examples
     --------
@@ -588,7 +641,7 @@ def broadcast_to(array: Any, shape: tuple) -> Any:
             else:
                 raise ValueError(f"cannot broadcast an array of shape {array.shape} to shape {tuple(shape)}")
         view = np.ndarray(tuple(shape), array.dtype, array, 0, tuple(strides))
-        view.flags.writeable = False
+        view.flags.writeable = writeable and array.flags.writeable
         return view
     return xp_of(array).broadcast_to(array, tuple(shape))
 

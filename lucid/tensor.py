@@ -104,7 +104,7 @@ class Tensor:
     ((2, 2), dtype('float32'), 'cpu')
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_version", "_retains_grad", "_view", "_hooks", "__weakref__")
+    __slots__ = ("data", "grad", "_requires_grad", "_grad_fn", "_version", "_retains_grad", "_view", "_hooks", "__weakref__")
     __array_ufunc__ = None  # numpy_array * tensor calls Tensor.__rmul__ instead of converting
     __hash__ = object.__hash__  # == is elementwise, hashing stays by identity (like PyTorch)
 
@@ -126,8 +126,8 @@ class Tensor:
         t = object.__new__(cls)
         t.data = np.asarray(array) if isinstance(array, np.generic) else array  # NumPy's 0-d results are scalars
         t.grad = None
-        t.requires_grad = requires_grad
-        t.grad_fn = None
+        t._requires_grad = requires_grad
+        t._grad_fn = None
         t._version = [0]
         t._retains_grad = False
         t._view = None
@@ -135,6 +135,28 @@ class Tensor:
         return t
 
     # ------------------------------------------------------------------ properties
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for backward (see :meth:`requires_grad_`)."""
+        if self._view is not None and self._view.version != self._version[0]:
+            views.refresh(self, strict=False)  # a view whose base was written in place: ask the base
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self._requires_grad = value
+
+    @property
+    def grad_fn(self):
+        """The graph node of the op that produced this tensor (``None`` for a leaf)."""
+        if self._view is not None and self._view.version != self._version[0]:
+            views.refresh(self, strict=False)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node) -> None:
+        self._grad_fn = node
+
     @property
     def shape(self) -> tuple:
         """The size of each axis, as a tuple of ints (``()`` for a 0-d tensor)."""
@@ -275,10 +297,10 @@ class Tensor:
         >>> h.grad
         array([ 6., 12.], dtype=float32)
         """
-        if not self.requires_grad:
+        if not self.requires_grad:  # (reading it derives a stale view's graph first, as grad_fn does)
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
-        if self.grad_fn is not None:
-            self.grad_fn.retain_grad_of(self)
+        if self._grad_fn is not None:
+            self._grad_fn.retain_grad_of(self)
         self._retains_grad = True
         return self
 

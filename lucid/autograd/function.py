@@ -242,7 +242,7 @@ class Function:
                     array_type = type(data)
                 elif type(data) is not array_type:
                     _raise_device_mix(cls, args)
-                needs_grad = needs_grad or a.requires_grad
+                needs_grad = needs_grad or a._requires_grad
                 arrays.append(data)
             else:
                 arrays.append(a)
@@ -257,9 +257,9 @@ class Function:
             needs, parents, shapes, dtypes = [], [], [], []
             for a in args:
                 if isinstance(a, Tensor):
-                    wanted = a.requires_grad
+                    wanted = a._requires_grad
                     needs.append(wanted)
-                    parents.append((a.grad_fn or a) if wanted else None)  # a node, or the leaf itself
+                    parents.append((a._grad_fn or a) if wanted else None)  # a node, or the leaf itself
                     shapes.append(a.data.shape)
                     dtypes.append(a.data.dtype)
                 else:
@@ -295,7 +295,7 @@ class Function:
             ctx.versions = _versions_of_saved(ctx.saved, args, arrays, result)
         if anomaly._state.enabled:
             ctx.call_site = anomaly.user_call_site()
-        result.grad_fn = ctx
+        result._grad_fn = ctx
         return result
 
 

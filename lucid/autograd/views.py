@@ -45,18 +45,19 @@ class ViewInfo:
     version : int
         The shared version counter's value when this view's ``grad_fn`` was
         last derived; a different current value means the view is stale.
-    overlapping : bool
-        True when several elements of the view are one memory location (an
-        expanded view): an in-place write into it is refused, as in PyTorch.
+    made_without_grad : bool
+        True for a view of a tensor that requires grad, taken inside
+        ``no_grad``: it has no graph, so writing through it in place, or using
+        it after its base changed in place, is refused (as in PyTorch).
     """
 
-    __slots__ = ("base", "chain", "version", "overlapping")
+    __slots__ = ("base", "chain", "version", "made_without_grad")
 
-    def __init__(self, base, chain: tuple, version: int, overlapping: bool) -> None:
+    def __init__(self, base, chain: tuple, version: int, made_without_grad: bool) -> None:
         self.base = base
         self.chain = chain
         self.version = version
-        self.overlapping = overlapping
+        self.made_without_grad = made_without_grad
 
 
 def record_view(result, source, op: type, args: tuple, kwargs: dict) -> None:
@@ -64,11 +65,12 @@ def record_view(result, source, op: type, args: tuple, kwargs: dict) -> None:
     result._version = source._version
     parent = source._view
     step = ((op, args, kwargs),)
-    grows = result.data.size > source.data.size  # only expanding makes one location appear twice
+    without_grad = not _grad_mode.enabled and source._requires_grad
     if parent is None:
-        result._view = ViewInfo(source, step, source._version[0], grows)
+        result._view = ViewInfo(source, step, source._version[0], without_grad)
     else:
-        result._view = ViewInfo(parent.base, parent.chain + step, source._version[0], grows or parent.overlapping)
+        result._view = ViewInfo(parent.base, parent.chain + step, source._version[0],
+                                without_grad or parent.made_without_grad)
 
 
 def is_stale(t) -> bool:
@@ -77,17 +79,29 @@ def is_stale(t) -> bool:
     return view is not None and view.version != t._version[0]
 
 
-def refresh(view_tensor) -> None:
-    """Derive a stale view's graph again from its base's current graph (only while grad mode is on).
+def refresh(view_tensor, strict: bool = True) -> None:
+    """Derive a stale view's graph again from its base's current graph.
 
     The view's data needs nothing: it is the same memory and already shows the
-    new values.  Only ``grad_fn`` and ``requires_grad`` are replaced.
+    new values.  Only ``grad_fn`` and ``requires_grad`` are replaced.  With
+    ``strict`` (when the view is about to be used by an op), a view made inside
+    ``no_grad`` whose base has changed raises, as in PyTorch; reading its flags
+    (``strict=False``) leaves them as they are.
     """
     info = view_tensor._view
     base = info.base
-    info.version = view_tensor._version[0]
-    if not base.requires_grad:
+    if not base._requires_grad:
+        info.version = view_tensor._version[0]
         return
+    if info.made_without_grad:
+        if strict:
+            raise RuntimeError(
+                "a view taken inside no_grad of a tensor that requires grad is used after its base (or "
+                "another view of it) was changed in place: it has no graph to follow the change. Take "
+                "the view outside no_grad, or .clone() it inside the no_grad block."
+            )
+        return
+    info.version = view_tensor._version[0]
     t = base
     was_enabled, _grad_mode.enabled = _grad_mode.enabled, True  # also when called from backward()
     try:
@@ -95,8 +109,8 @@ def refresh(view_tensor) -> None:
             t = op.apply(t, *args, **kwargs)
     finally:
         _grad_mode.enabled = was_enabled
-    move_retained_grad(view_tensor, view_tensor.grad_fn, t.grad_fn)
-    view_tensor.grad_fn, view_tensor.requires_grad = t.grad_fn, t.requires_grad
+    move_retained_grad(view_tensor, view_tensor._grad_fn, t._grad_fn)
+    view_tensor._grad_fn, view_tensor._requires_grad = t._grad_fn, t._requires_grad
 
 
 def region(array: Any, chain: tuple) -> Any:
@@ -147,12 +161,12 @@ def write_through_view(view_tensor, new_value) -> None:
     """
     info = view_tensor._view
     base = info.base
-    old_base = Tensor._make(base.data, base.requires_grad)
-    old_base.grad_fn = base.grad_fn
+    old_base = Tensor._make(base.data, base._requires_grad)
+    old_base._grad_fn = base._grad_fn
     old_base._version = [base._version[0]]
     new_base = CopySlices.apply(old_base, new_value, info.chain)
-    move_retained_grad(base, base.grad_fn, new_base.grad_fn)
-    base.grad_fn, base.requires_grad = new_base.grad_fn, new_base.requires_grad
+    move_retained_grad(base, base._grad_fn, new_base._grad_fn)
+    base._grad_fn, base._requires_grad = new_base._grad_fn, new_base._requires_grad
     refresh(view_tensor)
 
 

@@ -384,12 +384,23 @@ def _apply_in_place(target: Tensor, fn, other, name: str, check_shape: bool = Tr
     view = target._view
     if view is not None and grad_on and views.is_stale(target):
         views.refresh(target)
-    if view is not None and view.overlapping:
+    if backend.has_internal_overlap(target.data):
         raise RuntimeError(
             f"{name}: the target is an expanded view in which several elements are one memory "
             f"location, so an in-place write is ambiguous; .clone() it first"
         )
+    if not backend.is_writeable(target.data):
+        raise RuntimeError(
+            f"{name}: the target's memory is read-only (an expanded view of a non-contiguous tensor, or an "
+            f"array NumPy marked read-only); .clone() it first"
+        )
     recording = grad_on and (target.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+    if recording and view is not None and view.made_without_grad:
+        raise RuntimeError(
+            f"{name}: this view was taken inside no_grad from a tensor that requires grad, and is now "
+            f"changed in place with grad mode on: its base's gradient could not know. Take the view "
+            f"outside no_grad, or change it inside the no_grad block"
+        )
     if recording and target.is_leaf and target.requires_grad:
         raise RuntimeError(
             f"{name}: a leaf tensor that requires grad cannot be changed in place (its gradient "
