@@ -44,7 +44,7 @@ _DLPACK_DEVICE_NAMES = {
 
 _READONLY_WARNING = (
     "{where}: the array is not writable, so the tensor shares it read-only: an in-place op on the tensor "
-    "(t += 1, t[0] = 2, an optimizer step) raises NumPy's 'assignment destination is read-only'. "
+    "(t += 1, t[0] = 2, an optimizer step) raises an error. "
     "Copy it with lucid.tensor(...) instead, or make the array writable before sharing it{why}."
 )
 # NumPy before 2.2.5 marks every array it imports through DLPack read-only, whatever the producer says.
