@@ -24,6 +24,7 @@ from lucid.random import rand, randint, randn, manual_seed
 from lucid.ops import *  # noqa: F401,F403  (every op as lucid.name)
 from lucid.ops import abs, all, any, max, min, pow, sum  # noqa: F401  (names that shadow builtins)
 from lucid.serialization import save, load
+from lucid.interop import from_dlpack, from_numpy
 
 float16 = _np.dtype("float16")
 float32 = _np.dtype("float32")

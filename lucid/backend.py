@@ -643,6 +643,11 @@ def broadcast_to(array: Any, shape: tuple, writeable: bool = False) -> Any:
         view = np.ndarray(tuple(shape), array.dtype, array, 0, tuple(strides))
         view.flags.writeable = writeable and array.flags.writeable
         return view
+    if type(array) is np.ndarray and writeable:  # a strided array: the general (slower) view maker
+        lead = (1,) * (len(shape) - array.ndim)
+        stretched = np.broadcast_to(array.reshape(lead + array.shape) if lead else array, tuple(shape))
+        return np.lib.stride_tricks.as_strided(array, stretched.shape, stretched.strides,
+                                               writeable=array.flags.writeable)
     return xp_of(array).broadcast_to(array, tuple(shape))
 
 

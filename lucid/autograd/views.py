@@ -46,9 +46,10 @@ class ViewInfo:
         The shared version counter's value when this view's ``grad_fn`` was
         last derived; a different current value means the view is stale.
     made_without_grad : bool
-        True for a view of a tensor that requires grad, taken inside
-        ``no_grad``: it has no graph, so writing through it in place, or using
-        it after its base changed in place, is refused (as in PyTorch).
+        True for a view taken inside ``no_grad`` (or a view of such a view): it
+        has no graph, so writing through it in place while gradients are
+        recorded, or using it after its base came to require grad through an
+        in-place change, is refused (as in PyTorch).
     """
 
     __slots__ = ("base", "chain", "version", "made_without_grad")
@@ -65,7 +66,7 @@ def record_view(result, source, op: type, args: tuple, kwargs: dict) -> None:
     result._version = source._version
     parent = source._view
     step = ((op, args, kwargs),)
-    without_grad = not _grad_mode.enabled and source._requires_grad
+    without_grad = not _grad_mode.enabled
     if parent is None:
         result._view = ViewInfo(source, step, source._version[0], without_grad)
     else:

@@ -394,8 +394,9 @@ def _apply_in_place(target: Tensor, fn, other, name: str, check_shape: bool = Tr
             f"{name}: the target's memory is read-only (an expanded view of a non-contiguous tensor, or an "
             f"array NumPy marked read-only); .clone() it first"
         )
-    recording = grad_on and (target.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
-    if recording and view is not None and view.made_without_grad:
+    other_grad = isinstance(other, Tensor) and other.requires_grad
+    recording = grad_on and (target.requires_grad or other_grad)
+    if grad_on and view is not None and view.made_without_grad and (view.base.requires_grad or other_grad):
         raise RuntimeError(
             f"{name}: this view was taken inside no_grad from a tensor that requires grad, and is now "
             f"changed in place with grad mode on: its base's gradient could not know. Take the view "

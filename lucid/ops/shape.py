@@ -54,7 +54,9 @@ class BroadcastTo(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        return backend.xp_of(x).broadcast_to(x, shape)
+        # writeable like any view (a row of it may be written in place); the in-place ops refuse
+        # writes into it where elements overlap
+        return backend.broadcast_to(x, shape, writeable=True)
 
     @staticmethod
     def backward(ctx, grad):
