@@ -321,9 +321,18 @@ def pow(a, b) -> Tensor:  # noqa: A001 - the op's name
               \\frac{\\partial L}{\\partial a} = g\\, b\\, a^{b-1}, \\qquad
               \\frac{\\partial L}{\\partial b} = g\\, a^{b} \\ln a
 
-    :math:`\\partial L/\\partial b` is set to 0 where :math:`a = 0` (the limit of
-    :math:`a^b \\ln a` for :math:`b > 0`), as PyTorch does; for :math:`a < 0` it is
-    ``nan``. A negative base with a non-integer exponent gives ``nan``.
+    The special points follow PyTorch:
+
+    - :math:`b = 0`: :math:`y = 1` whatever :math:`a`, so :math:`\\partial L/\\partial a = 0`
+      (also at :math:`a = 0`, where :math:`b\\,a^{b-1}` would be :math:`0 \\cdot \\infty`).
+    - :math:`a = 0,\\ b > 0`: :math:`\\partial L/\\partial a = g\\,b\\,0^{b-1}`, that is 0 for
+      :math:`b > 1`, :math:`g` for :math:`b = 1` and :math:`+\\infty \\cdot g` for :math:`0 < b < 1`.
+    - :math:`a = 0,\\ b < 0`: :math:`y = \\infty` and :math:`\\partial L/\\partial a = g\\,b\\,0^{b-1}`
+      (:math:`\\mp\\infty`).
+    - :math:`\\partial L/\\partial b` is 0 where :math:`a = 0` and :math:`b \\ge 0` (the limit of
+      :math:`a^b \\ln a`); where :math:`a = 0` and :math:`b < 0` it is :math:`g \\cdot \\infty \\cdot (-\\infty)
+      = -\\infty \\cdot g`; for :math:`a < 0` it is ``nan``. A negative base with a non-integer
+      exponent gives ``nan``.
 
     Examples
     --------
