@@ -3,7 +3,9 @@ from lucid.nn.modules.activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmo
 from lucid.nn.modules.container import ModuleDict, ModuleList, Sequential
 from lucid.nn.modules.flatten import Flatten, Unflatten
 from lucid.nn.modules.linear import Identity, Linear
-from lucid.nn.modules.pooling import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, GlobalAvgPool
+from lucid.nn.modules.pooling import (
+    AdaptiveAvgPool, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, GlobalAvgPool,
+)
 from lucid.nn.modules.squeeze_excitation import SEModule
 from lucid.nn.modules.pooling import AvgPool2d, MaxPool2d
 from lucid.nn.modules.conv import Conv1d, Conv2d
