@@ -17,7 +17,13 @@ __all__ = ["dropout"]
 
 
 class Dropout(Function):
-    """y = x * mask, mask in {0, 1/(1-p)};  dL/dx = g * mask"""
+    """y = x * mask, mask in {0, 1/(1-p)};  dL/dx = g * mask
+
+    The mask is a constant (drawn before the op, not an input that needs a
+    gradient), so the backward is linear in g and differentiable as it is.
+    """
+
+    double_backward = True
 
     @staticmethod
     def forward(ctx, x, mask):

@@ -18,6 +18,9 @@ class Linear(Function):
     """Y = X W^T + b;  dL/dX = G W,  dL/dW = G^T X,  dL/db = sum of G over the rows"""
 
     promote = (0, 1, 2)
+    # backward is matmul, transpose, reshape and sum of the saved inputs: on Tensors it records
+    # itself, so create_graph=True can differentiate it again (dL/dW depends on x, dL/dx on W)
+    double_backward = True
 
     @staticmethod
     def forward(ctx, x, weight, bias):

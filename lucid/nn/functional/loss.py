@@ -295,13 +295,16 @@ def _broadcast_weight(weight, x: Tensor, axis: int) -> Tensor:
 
 # ----------------------------------------------------------------------------- binary
 class BinaryCrossEntropy(Function):
-    """l = -(y log p + (1 - y) log(1 - p)), logs clamped at -100;  dl/dp = (p - y) / max(p (1 - p), 1e-12)"""
+    """l = -(y log p + (1 - y) log(1 - p)), logs clamped at -100
+
+    dl/dp = (p - y) / max(p (1 - p), 1e-12),  dl/dy = log(1 - p) - log(p) (the clamped logs)
+    """
+
+    double_backward = True
 
     @staticmethod
     def forward(ctx, p, y):
-        xp = backend.xp_of(p)
-        log_p = xp.clip(xp.log(p), -100.0, None)
-        log_q = xp.clip(xp.log1p(-p), -100.0, None)
+        log_p, log_q = _clamped_logs(p)
         ctx.save(p, y, log_p, log_q)
         return -(y * log_p + (1 - y) * log_q)
 
@@ -313,8 +316,16 @@ class BinaryCrossEntropy(Function):
         if ctx.needs_input_grad[0]:
             gp = grad * (p - y) / xp.clip(p * (1 - p), 1e-12, None)
         if ctx.needs_input_grad[1]:
+            if isinstance(grad, Tensor):  # create_graph: the saved logs are constants; recompute them from p, recorded
+                log_p, log_q = _clamped_logs(p)
             gy = grad * (log_q - log_p)
         return gp, gy
+
+
+def _clamped_logs(p):
+    """``log(p)`` and ``log(1 - p)``, each clamped at -100 as in PyTorch (arrays or Tensors)."""
+    xp = backend.xp_of(p)
+    return xp.clip(xp.log(p), -100.0, None), xp.clip(xp.log1p(-p), -100.0, None)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") -> Tensor:

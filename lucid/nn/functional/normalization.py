@@ -38,7 +38,13 @@ class Normalize(Function):
     * statistics from this batch:  dL/dx = s * (gx - mean(gx) - xhat * mean(gx * xhat)),  gx = g * gamma
     * constant statistics:         dL/dx = s * g * gamma
     * dL/dgamma = sum(g * xhat), dL/dbeta = sum(g) over the axes gamma is broadcast over.
+
+    Twice differentiable: under create_graph=True the saved xhat and inv_std
+    would be constants, so backward recomputes them from the saved input x
+    with recorded ops (the batch statistics depend on x; running ones do not).
     """
+
+    double_backward = True
 
     @staticmethod
     def forward(ctx, x, weight, bias, *, mean, var, eps, stat_axes, param_shape, batch_stats):
@@ -50,16 +56,19 @@ class Normalize(Function):
             y = y * backend.reshape(weight, param_shape)
         if bias is not None:
             y = y + backend.reshape(bias, param_shape)
-        ctx.save(xhat, inv_std, weight)
+        ctx.save(xhat, inv_std, weight, x)  # x only for a second-order backward (kept, not copied)
         own = weight if weight is not None else bias
         ctx.own_shape = None if own is None else tuple(own.shape)
         ctx.stat_axes, ctx.param_shape, ctx.batch_stats = stat_axes, param_shape, batch_stats
+        ctx.mean, ctx.eps = mean, eps
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        xhat, inv_std, weight = ctx.saved
+        xhat, inv_std, weight, x = ctx.saved
         xp = backend.xp_of(grad)
+        if isinstance(grad, Tensor):  # create_graph: xhat and inv_std, made in forward, are constants here
+            xhat, inv_std = _normalized(x, inv_std, ctx)
         param_axes = tuple(i for i, n in enumerate(ctx.param_shape) if n == 1)  # axes gamma was broadcast over
         need = tuple(ctx.needs_input_grad) + (False,) * (3 - len(ctx.needs_input_grad))
         gamma = None if weight is None else backend.reshape(weight, ctx.param_shape)
@@ -90,6 +99,22 @@ class Normalize(Function):
         if need[2]:
             gb = backend.reshape(sum_g, ctx.own_shape)
         return gx, gw, gb
+
+
+def _normalized(x: Tensor, inv_std: Tensor, ctx) -> tuple:
+    """``xhat`` and ``1 / sqrt(var + eps)`` recomputed from ``x`` with lucid's ops, so they record a graph.
+
+    With batch statistics the mean and variance are functions of ``x`` (and so
+    is ``inv_std``); with running statistics only ``xhat`` is, and the saved
+    ``inv_std`` is the constant it should be.
+    """
+    xp = backend.xp_of(x)
+    if not ctx.batch_stats:
+        return (x - ctx.mean) * inv_std, inv_std
+    mean = xp.mean(x, axis=ctx.stat_axes, keepdims=True)
+    centered = x - mean
+    inv_std = 1.0 / xp.sqrt(xp.mean(centered * centered, axis=ctx.stat_axes, keepdims=True) + ctx.eps)
+    return centered * inv_std, inv_std
 
 
 def _sum(a: Any, axes: tuple, b: Any = None) -> Any:
