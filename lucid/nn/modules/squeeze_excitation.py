@@ -4,8 +4,9 @@ from __future__ import annotations
 from lucid.nn.module import Module
 from lucid.nn.modules._checks import boolean, floating_input, positive_int
 from lucid.nn.modules.activation import ReLU, Sigmoid
+from lucid.nn.modules.flatten import Flatten
 from lucid.nn.modules.linear import Linear
-from lucid.nn.modules.pooling import GlobalAvgPool
+from lucid.nn.modules.pooling import AdaptiveAvgPool
 from lucid.ops._args import tensor_arg
 from lucid.ops.shape import reshape
 from lucid.tensor import Tensor
@@ -17,7 +18,9 @@ class SEModule(Module):
     """Squeeze-and-Excitation block: reweight each channel by a gate computed from the whole input.
 
     The block of Hu, Shen and Sun [1]_ [2]_, composed of registered layers:
-    a global average pool, ``Linear``, ``ReLU``, ``Linear`` and ``Sigmoid``.
+    ``AdaptiveAvgPool(1)``, ``Flatten``, ``Linear``, ``ReLU``, ``Linear``
+    and ``Sigmoid``, as PyTorch models write it (with ``AdaptiveAvgPool2d``
+    there, which lucid generalises to 1, 2, 3 or more spatial axes).
 
     Parameters
     ----------
@@ -39,8 +42,11 @@ class SEModule(Module):
         hidden unit when :math:`r > C` (e.g. :math:`C = 4, r = 16`).
     use_bias : bool
         The ``bias`` argument.
-    pool : GlobalAvgPool
-        The squeeze, (N, C, \\*spatial) to (N, C).
+    pool : AdaptiveAvgPool
+        ``AdaptiveAvgPool(1)``, the squeeze: (N, C, \\*spatial) to
+        (N, C, 1, ..., 1), the mean of each channel.
+    flatten : Flatten
+        ``Flatten(1)``: (N, C, 1, ..., 1) to (N, C).
     fc1 : Linear
         ``Linear(C, h, bias)``, weight :math:`W_1 \\in \\mathbb{R}^{h \\times C}`, bias :math:`b_1`.
     relu : ReLU
@@ -56,11 +62,27 @@ class SEModule(Module):
     (N, C, D, H, W); the output has the input's shape.  Let :math:`p` run
     over the :math:`P` spatial positions.
 
-    **Forward** (three steps, each a registered layer):
+    **Forward**, layer by layer (:math:`h` the hidden width):
+
+    ===============  ================================  ====================================
+    layer            step                              output shape
+    ===============  ================================  ====================================
+    (input)          :math:`x`                         (N, C, \\*spatial)
+    ``pool``         squeeze: ``AdaptiveAvgPool(1)``   (N, C, \\*1), that is (N, C, 1, ..., 1)
+    ``flatten``      ``Flatten(1)``                    (N, C)
+    ``fc1``          excitation: ``Linear(C, h)``      (N, h)
+    ``relu``         ``ReLU()``                        (N, h)
+    ``fc2``          ``Linear(h, C)``                  (N, C)
+    ``sigmoid``      ``Sigmoid()``: the gates          (N, C), values in (0, 1)
+    (scale)          reshape to (N, C, \\*1), multiply  (N, C, \\*spatial)
+    ===============  ================================  ====================================
 
     .. math::
 
-        \\text{squeeze:} \\quad s_{nc} = \\frac{1}{P} \\sum_{p} x_{ncp}, \\qquad s \\in \\mathbb{R}^{N \\times C}
+        \\text{squeeze (pool):} \\quad m_{nc1 \\dots 1} = \\frac{1}{P} \\sum_{p} x_{ncp},
+            \\qquad m \\in \\mathbb{R}^{N \\times C \\times 1 \\times \\dots \\times 1}
+
+        \\text{flatten:} \\quad s_{nc} = m_{nc1 \\dots 1}, \\qquad s \\in \\mathbb{R}^{N \\times C}
 
         \\text{excitation:} \\quad a = s W_1^\\top + b_1, \\quad z = \\max(a, 0), \\quad
             e = z W_2^\\top + b_2, \\quad g = \\sigma(e) \\in (0, 1)^{N \\times C}
@@ -91,10 +113,10 @@ class SEModule(Module):
             \\underbrace{G_{ncp}\\, g_{nc}}_{\\text{through the scale}}
             \\;+\\; \\underbrace{\\frac{1}{P} \\frac{\\partial L}{\\partial s_{nc}}}_{\\text{through the squeeze}} .
 
-    None of this is written by hand: ``mean``, ``linear`` (the affine map
-    of each ``Linear``), ``relu``, ``sigmoid``, ``reshape`` and ``mul`` each
-    know their own backward, and the engine adds the two paths into
-    ``x.grad``.
+    None of this is written by hand: the pool (one sum over the spatial
+    block), ``flatten``, ``linear`` (the affine map of each ``Linear``),
+    ``relu``, ``sigmoid``, ``reshape`` and ``mul`` each know their own
+    backward, and the engine adds the two paths into ``x.grad``.
 
     **Parameters.** :math:`2 C h` weights, plus :math:`C + h` biases when
     ``bias=True``; for :math:`C = 64, r = 16` that is :math:`2 \\cdot 64
@@ -123,12 +145,27 @@ class SEModule(Module):
     >>> se
     SEModule(
       in_channels=64, reduction=16, hidden_channels=4, bias=True
-      (pool): GlobalAvgPool()
+      (pool): AdaptiveAvgPool(output_size=1)
+      (flatten): Flatten(start_dim=1, end_dim=-1)
       (fc1): Linear(in_features=64, out_features=4, bias=True)
       (relu): ReLU()
       (fc2): Linear(in_features=4, out_features=64, bias=True)
       (sigmoid): Sigmoid()
     )
+    >>> print(nn.summary(se, (8, 64, 32, 32)))  # doctest: +ELLIPSIS
+    ====================================================
+    Layer (type)               Output Shape      Param #
+    ====================================================
+    SEModule                   [8, 64, 32, 32]        --
+      pool (AdaptiveAvgPool)   [8, 64, 1, 1]           0
+      flatten (Flatten)        [8, 64]                 0
+      fc1 (Linear)             [8, 4]                260
+      relu (ReLU)              [8, 4]                  0
+      fc2 (Linear)             [8, 64]               320
+      sigmoid (Sigmoid)        [8, 64]                 0
+    ====================================================
+    Total params: 580
+    ...
     >>> x = lucid.randn(8, 64, 32, 32, requires_grad=True)
     >>> y = se(x)
     >>> y.shape
@@ -152,7 +189,8 @@ class SEModule(Module):
         self.reduction = positive_int(reduction, "reduction", "SEModule")
         self.use_bias = boolean(bias, "bias", "SEModule")
         self.hidden_channels = max(1, self.in_channels // self.reduction)
-        self.pool = GlobalAvgPool()
+        self.pool = AdaptiveAvgPool(1)  # (N, C, *spatial) -> (N, C, 1, ..., 1): one sum over the spatial block
+        self.flatten = Flatten(1)        # -> (N, C)
         self.fc1 = Linear(self.in_channels, self.hidden_channels, bias=self.use_bias)
         self.relu = ReLU()
         self.fc2 = Linear(self.hidden_channels, self.in_channels, bias=self.use_bias)
@@ -174,7 +212,7 @@ class SEModule(Module):
         x = tensor_arg(x, "x")
         floating_input(x, "SEModule")
         self._check_input(x)
-        s = self.pool(x)                                   # squeeze:    (N, C)
+        s = self.flatten(self.pool(x))                     # squeeze:    (N, C, 1, ..., 1), then (N, C)
         g = self.sigmoid(self.fc2(self.relu(self.fc1(s))))  # excitation: (N, C), gates in (0, 1)
         g = reshape(g, g.shape + (1,) * (x.ndim - 2))      # (N, C, 1, ..., 1) broadcasts over space
         return x * g                                       # scale

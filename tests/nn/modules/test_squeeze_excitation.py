@@ -1,4 +1,6 @@
 """lucid/nn/modules/squeeze_excitation.py: SEModule against PyTorch (cases a, b, c), its errors, 1-D/2-D/3-D inputs."""
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -6,7 +8,11 @@ import lucid
 from lucid import nn
 from lucid.autograd import gradcheck
 
+from lucid.nn.functional.pooling import adaptive_avg_pool
+
 from .._util import copy_linear, host, rng, t
+
+DATA = pathlib.Path(__file__).parent / "data"
 
 DTYPES = [("float32", 1e-5), ("float64", 1e-10)]
 SHAPES = {1: (4, 32, 7), 2: (3, 32, 6, 5), 3: (2, 32, 3, 4, 5)}
@@ -98,7 +104,7 @@ def test_gradcheck_float64(device):
 
 def _functional_se(x, w1, b1, w2, b2):
     F = nn.functional
-    s = F.global_avg_pool(x)
+    s = adaptive_avg_pool(x, 1).flatten(1)  # (N, C, *spatial) -> (N, C, 1, ..., 1) -> (N, C)
     g = F.sigmoid(F.linear(F.relu(F.linear(s, w1, b1)), w2, b2))
     return x * g.reshape(g.shape + (1,) * (x.ndim - 2))
 
@@ -127,7 +133,9 @@ def test_input_gradient_has_two_paths():
 def test_structure_repr_and_parameter_count():
     se = nn.SEModule(in_channels=64, reduction=16)
     assert (se.in_channels, se.reduction, se.hidden_channels) == (64, 16, 4)
-    assert [n for n, _ in se.named_children()] == ["pool", "fc1", "relu", "fc2", "sigmoid"]
+    assert [n for n, _ in se.named_children()] == ["pool", "flatten", "fc1", "relu", "fc2", "sigmoid"]
+    assert type(se.pool) is nn.AdaptiveAvgPool and se.pool.output_size == 1
+    assert type(se.flatten) is nn.Flatten and (se.flatten.start_dim, se.flatten.end_dim) == (1, -1)
     assert list(se.state_dict()) == ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
     assert sum(p.size for p in se.parameters()) == 2 * 64 * 4 + 64 + 4
     assert sum(p.size for p in nn.SEModule(64, 16, bias=False).parameters()) == 2 * 64 * 4
@@ -167,3 +175,61 @@ def test_input_errors():
         se(lucid.zeros((64, 16)))
     with pytest.raises(ValueError, match="channel axis and at least one spatial axis"):
         se(lucid.zeros(64))
+
+
+def test_print_lists_the_adaptive_pool_and_the_flatten(capsys):
+    print(nn.SEModule(64))
+    assert capsys.readouterr().out == (
+        "SEModule(\n"
+        "  in_channels=64, reduction=16, hidden_channels=4, bias=True\n"
+        "  (pool): AdaptiveAvgPool(output_size=1)\n"
+        "  (flatten): Flatten(start_dim=1, end_dim=-1)\n"
+        "  (fc1): Linear(in_features=64, out_features=4, bias=True)\n"
+        "  (relu): ReLU()\n"
+        "  (fc2): Linear(in_features=4, out_features=64, bias=True)\n"
+        "  (sigmoid): Sigmoid()\n"
+        ")\n"
+    )
+    assert not any(isinstance(m, nn.GlobalAvgPool) for m in nn.SEModule(64).modules())
+
+
+@pytest.mark.parametrize("shape", [(8, 64, 32, 32), (8, 64, 17), (2, 64, 3, 4, 5)])
+def test_summary_shows_each_step(shape):
+    """(N, C, *spatial) -> pool (N, C, *1) -> flatten (N, C) -> fc1 (N, h) -> relu -> fc2 (N, C) -> sigmoid."""
+    N, C = shape[:2]
+    ones = (1,) * (len(shape) - 2)
+    s = nn.summary(nn.SEModule(64, 16), shape)
+    assert [(r["name"], r["type"], r["output_shape"], r["params"]) for r in s.rows] == [
+        ("", "SEModule", shape, 0),
+        ("pool", "AdaptiveAvgPool", (N, C) + ones, 0),
+        ("flatten", "Flatten", (N, C), 0),
+        ("fc1", "Linear", (N, 4), 260),
+        ("relu", "ReLU", (N, 4), 0),
+        ("fc2", "Linear", (N, C), 320),
+        ("sigmoid", "Sigmoid", (N, C), 0),
+    ]
+    assert s.total_params == 580
+    text = str(s)
+    assert "  pool (AdaptiveAvgPool)   " + str(list((N, C) + ones)) in text
+    if shape == (8, 64, 32, 32):  # the issue's "done when"
+        assert "[8, 64, 1, 1]" in text
+
+
+def test_checkpoint_saved_before_issue_16_still_loads():
+    """A state dict saved by lucid at bb7b7f1 (when the squeeze was a GlobalAvgPool) loads strictly and computes
+    the same output it computed then."""
+    saved = lucid.load(DATA / "se_checkpoint_bb7b7f1.lucid")
+    assert list(saved["state_dict"]) == ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+    se = nn.SEModule(16, reduction=4)
+    assert list(se.state_dict()) == list(saved["state_dict"])
+    result = se.load_state_dict(saved["state_dict"])  # strict by default
+    assert not result.missing_keys and not result.unexpected_keys
+    np.testing.assert_allclose(se(lucid.tensor(saved["x"])).numpy(), saved["y"], rtol=1e-6, atol=1e-6)
+    # and the new block's own state dict round-trips through a file
+    y = se(lucid.tensor(saved["x"])).numpy()
+    again = nn.SEModule(16, reduction=4)
+    buffer = __import__("io").BytesIO()
+    lucid.save(se.state_dict(), buffer)
+    buffer.seek(0)
+    again.load_state_dict(lucid.load(buffer))
+    np.testing.assert_array_equal(again(lucid.tensor(saved["x"])).numpy(), y)
