@@ -25,10 +25,15 @@ The stubs (one ``.rst`` per object, under ``api/generated/``) are written at
 ``builder-inited`` from ``_templates/autosummary/*.rst``; stale ones are
 removed.
 
-Two docstring helpers run before numpydoc:
+Docstring helpers around numpydoc:
 
-* sections numpydoc does not know (``Forward``, ``Backward``, ``Shape``, ...)
-  are moved into ``Notes`` under a rubric, instead of being dropped;
+* ``Forward Calculation`` and ``Backward Gradient Calculation`` are sections
+  of their own on every page that has them (the course's layout): taken out
+  before numpydoc (which knows only its fixed list of sections and would drop
+  them) and put back after it, as headed sections right after Parameters and
+  Attributes, followed by Examples, then Notes and References;
+* other sections numpydoc does not know (``Shape``, ...) are moved into
+  ``Notes`` under a rubric, instead of being dropped;
 * a :class:`lucid.Tensor` method with no docstring that is the method form
   of an op (``t.exp()``) gets a line pointing to the op's page.
 """
@@ -270,8 +275,69 @@ def _split_sections(lines):
     return out
 
 
+# The course's two math sections, in this order, each a headed section of its own.
+CALCULATION_SECTIONS = ("Forward Calculation", "Backward Gradient Calculation")
+_CALCULATION_KEYS = {t.lower(): t for t in CALCULATION_SECTIONS}
+_PENDING_CALCULATIONS: dict[str, list[tuple[str, list[str]]]] = {}
+
+
+def take_calculation_sections(app, what, name, obj, options, lines) -> None:
+    """Before numpydoc: take out the Forward/Backward Calculation sections (numpydoc would drop them)."""
+    _PENDING_CALCULATIONS.pop(name, None)
+    if not any(re.fullmatch(r"\s*-{3,}\s*", ln) for ln in lines):
+        return
+    sections = _split_sections(lines)
+    calc = [(_CALCULATION_KEYS[t.lower()], b) for t, b in sections if t and t.lower() in _CALCULATION_KEYS]
+    if not calc:
+        return
+    order = {t: i for i, t in enumerate(CALCULATION_SECTIONS)}
+    if [t for t, _ in calc] != sorted((t for t, _ in calc), key=order.get):
+        logger.warning(f"{name}: write 'Forward Calculation' before 'Backward Gradient Calculation'")
+    _PENDING_CALCULATIONS[name] = calc
+    lines[:] = _join_sections([(t, b) for t, b in sections if not (t and t.lower() in _CALCULATION_KEYS)])
+
+
+def place_calculation_sections(app, what, name, obj, options, lines) -> None:
+    """After numpydoc: the course's order, Parameters/Attributes, Forward, Backward, Examples, Notes, References."""
+    calc = _PENDING_CALCULATIONS.pop(name, None)
+    if not calc:
+        return
+    top = re.compile(r"^\.\. (rubric|only|seealso|warning)::")
+    # split numpydoc's output at its top-level section starts
+    head_end = next((i for i, ln in enumerate(lines) if top.match(ln)), len(lines))
+    head, blocks, cur = lines[:head_end], [], None
+    for ln in lines[head_end:]:
+        if top.match(ln):
+            cur = [ln]
+            blocks.append(cur)
+        else:
+            cur.append(ln)
+    first_tail = next((i for i, b in enumerate(blocks)
+                       if re.match(r"^\.\. rubric:: (Notes|References|Examples)\s*$", b[0])), len(blocks))
+    before, tail = blocks[:first_tail], blocks[first_tail:]
+    examples = [b for b in tail if b[0].strip() == ".. rubric:: Examples"]
+    rest = [b for b in tail if b[0].strip() != ".. rubric:: Examples"]
+    math = []
+    for title, body in calc:
+        math += [f".. rubric:: {title}", ""] + _dedent(body) + [""]
+    new = head + [""] + [ln for b in before for ln in b] + math
+    new += [ln for b in examples + rest for ln in b]
+    lines[:] = new
+
+
+def _join_sections(sections):
+    new = []
+    for title, body in sections:
+        if title:
+            new += [title, "-" * len(title)]
+        new += body
+        if title and (not body or body[-1].strip()):
+            new.append("")
+    return new
+
+
 def move_custom_sections(app, what, name, obj, options, lines) -> None:
-    """Turn ``Forward``/``Backward``/... sections into rubrics inside ``Notes`` (numpydoc drops them)."""
+    """Turn sections numpydoc does not know (``Shape``, ...) into rubrics inside ``Notes`` (numpydoc drops them)."""
     if not any(re.fullmatch(r"\s*-{3,}\s*", ln) for ln in lines):
         return
     sections = _split_sections(lines)
@@ -293,14 +359,7 @@ def move_custom_sections(app, what, name, obj, options, lines) -> None:
         kept.insert(at, ("Notes", extra))
     else:
         notes[:0] = extra
-    new = []
-    for title, body in kept:
-        if title:
-            new += [title, "-" * len(title)]
-        new += body
-        if title and (not body or body[-1].strip()):
-            new.append("")
-    lines[:] = new
+    lines[:] = _join_sections(kept)
 
 
 def _dedent(body):
@@ -346,7 +405,10 @@ def setup(app):
     app.connect("env-get-outdated", reread_api_pages)
     app.add_directive("lucid-api", LucidAPI)
     app.connect("builder-inited", generate_stubs, priority=400)
+    # numpydoc's own hook runs at the default priority, 500: ours before it take sections out, after it put them back
+    app.connect("autodoc-process-docstring", take_calculation_sections, priority=390)
     app.connect("autodoc-process-docstring", move_custom_sections, priority=400)
+    app.connect("autodoc-process-docstring", place_calculation_sections, priority=600)
     app.connect("autodoc-process-docstring", tensor_method_docs, priority=400)
     app.connect("autodoc-skip-member", skip_slots)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

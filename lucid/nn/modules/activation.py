@@ -9,13 +9,25 @@ __all__ = ["ReLU", "Sigmoid", "Tanh", "LeakyReLU", "GELU", "Softmax", "LogSoftma
 
 
 class ReLU(Module):
-    """Rectified linear unit, elementwise.
+    r"""Rectified linear unit, elementwise.
 
-    Notes
-    -----
-    .. math:: y = \\max(x, 0), \\qquad \\frac{\\partial L}{\\partial x} = g\\,[x > 0]
+    Forward Calculation
+    -------------------
+    Input and output of any shape (the same); elementwise:
 
-    (the gradient at exactly 0 is 0, as in PyTorch).
+    .. math::
+
+        y = \max(x, 0)
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g = \partial L/\partial y` the gradient arriving from above:
+
+    .. math::
+
+        \frac{\partial L}{\partial x} = g\,[x > 0]
+
+    (:math:`[\cdot]` is 1 when true, else 0: the gradient at exactly 0 is 0, as in PyTorch).
 
     Examples
     --------
@@ -30,14 +42,26 @@ class ReLU(Module):
 
 
 class Sigmoid(Module):
-    """Logistic sigmoid, elementwise, numerically stable.
+    r"""Logistic sigmoid, elementwise, numerically stable.
 
-    Notes
-    -----
-    .. math:: y = \\frac{1}{1 + e^{-x}}, \\qquad \\frac{\\partial L}{\\partial x} = g\\,y\\,(1 - y)
+    Forward Calculation
+    -------------------
+    Input and output of any shape (the same); elementwise:
 
-    Computed as :math:`\\exp(-\\operatorname{logaddexp}(0, -x))`: no overflow
-    warning, and exactly 0 and 1 at :math:`\\mp 10^4`.
+    .. math::
+
+        y = \sigma(x) = \frac{1}{1 + e^{-x}}
+
+    Computed as :math:`\exp(-\operatorname{logaddexp}(0, -x))`: no overflow
+    warning, and exactly 0 and 1 at :math:`\mp 10^4`.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g = \partial L/\partial y` the gradient arriving from above:
+
+    .. math::
+
+        \frac{\partial L}{\partial x} = g\,y\,(1 - y)
 
     Examples
     --------
@@ -52,11 +76,23 @@ class Sigmoid(Module):
 
 
 class Tanh(Module):
-    """Hyperbolic tangent, elementwise.
+    r"""Hyperbolic tangent, elementwise.
 
-    Notes
-    -----
-    .. math:: y = \\tanh x, \\qquad \\frac{\\partial L}{\\partial x} = g\\,(1 - y^2)
+    Forward Calculation
+    -------------------
+    Input and output of any shape (the same); elementwise:
+
+    .. math::
+
+        y = \tanh x
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g = \partial L/\partial y` the gradient arriving from above:
+
+    .. math::
+
+        \frac{\partial L}{\partial x} = g\,(1 - y^2)
 
     Examples
     --------
@@ -71,16 +107,28 @@ class Tanh(Module):
 
 
 class LeakyReLU(Module):
-    """Leaky ReLU with slope ``negative_slope`` for negative inputs.
+    r"""Leaky ReLU with slope ``negative_slope`` for negative inputs.
 
     Parameters
     ----------
     negative_slope : float, default 0.01
+        The slope :math:`a` for :math:`x \le 0`.
 
-    Notes
-    -----
-    .. math:: y = \\begin{cases} x & x > 0 \\\\ a x & x \\le 0 \\end{cases}, \\qquad
-              \\frac{\\partial L}{\\partial x} = g \\text{ or } a g
+    Forward Calculation
+    -------------------
+    Input and output of any shape (the same); elementwise, with :math:`a` = ``negative_slope``:
+
+    .. math::
+
+        y = \begin{cases} x & x > 0 \\ a\,x & x \le 0 \end{cases}
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g = \partial L/\partial y` the gradient arriving from above:
+
+    .. math::
+
+        \frac{\partial L}{\partial x} = \begin{cases} g & x > 0 \\ a\,g & x \le 0 \end{cases}
 
     Examples
     --------
@@ -104,15 +152,37 @@ class LeakyReLU(Module):
 
 
 class GELU(Module):
-    """Gaussian error linear unit, exact (erf) or with the tanh approximation.
+    r"""Gaussian error linear unit, exact (erf) or with the tanh approximation.
 
     Parameters
     ----------
     approximate : {"none", "tanh"}, default "none"
+        ``"none"``: the exact form with :math:`\Phi`; ``"tanh"``: the tanh approximation.
 
-    Notes
-    -----
-    .. math:: y = x\\,\\Phi(x), \\qquad \\frac{\\partial L}{\\partial x} = g\\,(\\Phi(x) + x\\,\\varphi(x))
+    Forward Calculation
+    -------------------
+    Input and output of any shape (the same); elementwise.  Exact form
+    (``approximate="none"``), with :math:`\Phi` and :math:`\varphi` the standard
+    normal CDF and density; tanh form (``approximate="tanh"``), with
+    :math:`k = \sqrt{2/\pi}` and :math:`a = 0.044715`:
+
+    .. math::
+
+        \Phi(x) &= \tfrac12 \bigl(1 + \operatorname{erf}(x / \sqrt2)\bigr) \\
+        y_{\text{none}} &= x\,\Phi(x) \\
+        t &= \tanh\bigl(k\,(x + a x^3)\bigr) \\
+        y_{\text{tanh}} &= \tfrac12\, x\,(1 + t)
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g = \partial L/\partial y` the gradient arriving from above, for each form:
+
+    .. math::
+
+        \varphi(x) &= e^{-x^2/2} / \sqrt{2\pi} \\
+        \frac{\partial L}{\partial x}\Big|_{\text{none}} &= g\,\bigl(\Phi(x) + x\,\varphi(x)\bigr) \\
+        \frac{\partial L}{\partial x}\Big|_{\text{tanh}}
+            &= g\,\Bigl(\tfrac12 (1 + t) + \tfrac12\, x\,(1 - t^2)\, k\,(1 + 3 a x^2)\Bigr)
 
     References
     ----------
@@ -146,7 +216,7 @@ def _dim(dim, owner: str) -> int:
 
 
 class Softmax(Module):
-    """Softmax along ``dim``: the entries along that axis become positive and sum to 1.
+    r"""Softmax along ``dim``: the entries along that axis become positive and sum to 1.
 
     Parameters
     ----------
@@ -154,10 +224,23 @@ class Softmax(Module):
         The axis to normalise (PyTorch has no default and guesses when it is
         omitted; here it is the last axis).
 
-    Notes
-    -----
-    .. math:: y_i = \\frac{e^{x_i}}{\\sum_j e^{x_j}}, \\qquad
-              \\frac{\\partial L}{\\partial x_i} = y_i \\Bigl(g_i - \\sum_j g_j y_j\\Bigr)
+    Forward Calculation
+    -------------------
+    Input and output of any shape (the same); :math:`i, j` run along ``dim``:
+
+    .. math::
+
+        y_i = \frac{e^{x_i - \max_k x_k}}{\sum_j e^{x_j - \max_k x_k}} = \frac{e^{x_i}}{\sum_j e^{x_j}}
+
+    (the maximum is subtracted first so that no exponential overflows).
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g = \partial L/\partial y` the gradient arriving from above:
+
+    .. math::
+
+        \frac{\partial L}{\partial x_i} = y_i \Bigl(g_i - \sum_j g_j\, y_j\Bigr)
 
     Examples
     --------
@@ -179,12 +262,30 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """Log of the softmax along ``dim``, computed stably.
+    r"""Log of the softmax along ``dim``, computed stably.
 
-    Notes
-    -----
-    .. math:: y_i = x_i - \\log\\sum_j e^{x_j}, \\qquad
-              \\frac{\\partial L}{\\partial x_i} = g_i - e^{y_i} \\sum_j g_j
+    Parameters
+    ----------
+    dim : int, default -1
+        The axis to normalise.
+
+    Forward Calculation
+    -------------------
+    Input and output of any shape (the same); :math:`i, j` run along ``dim``:
+
+    .. math::
+
+        y_i = x_i - \log \sum_j e^{x_j}
+
+    (the log-sum-exp is computed with the maximum subtracted, so it never overflows).
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g = \partial L/\partial y` the gradient arriving from above:
+
+    .. math::
+
+        \frac{\partial L}{\partial x_i} = g_i - e^{y_i} \sum_j g_j
 
     Examples
     --------
@@ -206,11 +307,33 @@ class LogSoftmax(Module):
 
 
 class Softplus(Module):
-    """Smooth ReLU :math:`\\frac1\\beta\\log(1 + e^{\\beta x})`, linear above ``threshold``.
+    r"""Smooth ReLU :math:`\frac1\beta\log(1 + e^{\beta x})`, linear above ``threshold``.
 
-    Notes
-    -----
-    .. math:: \\frac{\\partial L}{\\partial x} = g\\,\\sigma(\\beta x)
+    Parameters
+    ----------
+    beta : float, default 1.0
+        Sharpness :math:`\beta`; larger is closer to ReLU.
+    threshold : float, default 20.0
+        :math:`\tau`: where :math:`\beta x > \tau` the output is :math:`x` itself (as in PyTorch).
+
+    Forward Calculation
+    -------------------
+    Input and output of any shape (the same); elementwise:
+
+    .. math::
+
+        y = \begin{cases} \frac{1}{\beta} \log\bigl(1 + e^{\beta x}\bigr) & \beta x \le \tau \\
+            x & \beta x > \tau \end{cases}
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g = \partial L/\partial y` the gradient arriving from above and
+    :math:`\sigma` the sigmoid:
+
+    .. math::
+
+        \frac{\partial L}{\partial x} = \begin{cases} g\,\sigma(\beta x) & \beta x \le \tau \\
+            g & \beta x > \tau \end{cases}
 
     Examples
     --------

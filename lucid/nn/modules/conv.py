@@ -86,7 +86,7 @@ class _ConvNd(Module):
 
 
 class Conv2d(_ConvNd):
-    """2-D convolution layer over ``(N, C, H, W)`` images.
+    r"""2-D convolution layer over ``(N, C, H, W)`` images.
 
     Parameters
     ----------
@@ -95,11 +95,16 @@ class Conv2d(_ConvNd):
     kernel_size : int or (int, int)
         :math:`(KH, KW)`.
     stride, dilation : int or (int, int)
-        Step between windows and spacing between taps.
+        :math:`(s_h, s_w)`, the step between windows, and :math:`(d_h, d_w)`, the spacing between taps.
     padding : int, (int, int), "valid" or "same"
-        Zero padding on both sides.
+        Zeros added before (:math:`P_h, P_w`) and after (:math:`P'_h, P'_w`) each spatial axis:
+        an int pads both sides equally, ``"valid"`` is 0, and ``"same"`` (stride 1 only) pads
+        :math:`P_h = \lfloor d_h (KH - 1) / 2 \rfloor` before and :math:`P'_h = d_h (KH - 1) - P_h`
+        after (the odd pixel at the end, as in PyTorch), so that :math:`OH = H` even for an even kernel.
     groups : int
-        Independent channel groups (both channel counts divisible by it).
+        :math:`G`, independent channel groups (both channel counts divisible by it):
+        input channels :math:`g C_g \dots (g+1) C_g - 1` feed output channels
+        :math:`g O_g \dots (g+1) O_g - 1`, with :math:`C_g = C/G`, :math:`O_g = O/G`.
     bias : bool
         Learn a bias per output channel.
     padding_mode : {"zeros"}
@@ -108,22 +113,52 @@ class Conv2d(_ConvNd):
     Attributes
     ----------
     weight : Parameter, shape (O, C / groups, KH, KW)
-        :math:`\\mathcal{U}(-1/\\sqrt{k}, 1/\\sqrt{k})` with :math:`k = C/\\text{groups} \\cdot KH \\cdot KW`
+        :math:`\mathcal{U}(-1/\sqrt{k}, 1/\sqrt{k})` with :math:`k = C/\text{groups} \cdot KH \cdot KW`
         (PyTorch's ``kaiming_uniform_(a=sqrt(5))``).
     bias : Parameter, shape (O,), or None
-        :math:`\\mathcal{U}(-1/\\sqrt{k}, 1/\\sqrt{k})`.
+        :math:`\mathcal{U}(-1/\sqrt{k}, 1/\sqrt{k})`.
+
+    Forward Calculation
+    -------------------
+    Input :math:`x` of shape :math:`(N, C, H, W)`, output :math:`y` of shape :math:`(N, O, OH, OW)`.
+    :math:`\tilde x` is :math:`x` read as 0 outside the image (the padding), :math:`g = \lfloor o / O_g \rfloor`
+    is the group of output channel :math:`o`, and :math:`p, q` run over the :math:`KH \times KW` taps:
+
+    .. math::
+
+        y_{n,o,i,j} &= b_o + \sum_{c = g C_g}^{(g+1) C_g - 1} \sum_{p,q}
+            W_{o,\, c - g C_g,\, p,\, q}\; \tilde x_{n,\, c,\, s_h i + d_h p - P_h,\; s_w j + d_w q - P_w} \\
+        OH &= \Bigl\lfloor \frac{H + P_h + P'_h - d_h (KH - 1) - 1}{s_h} \Bigr\rfloor + 1 \\
+        OW &= \Bigl\lfloor \frac{W + P_w + P'_w - d_w (KW - 1) - 1}{s_w} \Bigr\rfloor + 1
+
+    (:math:`W_{o,\,c - g C_g}`: the weight has only :math:`C_g = C/G` entries on its second axis.)
+    The work is done by :func:`lucid.nn.functional.conv2d` (im2col and one matrix product per group).
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`\delta_{n,o,i,j} = \partial L / \partial y_{n,o,i,j}` the gradient arriving from above,
+    :math:`c' = 0 \dots C_g - 1` the weight's channel index, :math:`g = \lfloor o / O_g \rfloor` in the
+    first two lines and :math:`g = \lfloor c / C_g \rfloor` in the last:
+
+    .. math::
+
+        \frac{\partial L}{\partial b_o} &= \sum_{n,i,j} \delta_{n,o,i,j} \\
+        \frac{\partial L}{\partial W_{o,c',p,q}} &= \sum_{n,i,j} \delta_{n,o,i,j}\;
+            \tilde x_{n,\, g C_g + c',\, s_h i + d_h p - P_h,\; s_w j + d_w q - P_w} \\
+        \frac{\partial L}{\partial x_{n,c,u,v}} &= \sum_{o = g O_g}^{(g+1) O_g - 1} \sum_{p,q}
+            \sum_{\substack{i:\ s_h i + d_h p - P_h = u \\ j:\ s_w j + d_w q - P_w = v}}
+            \delta_{n,o,i,j}\, W_{o,\, c - g C_g,\, p,\, q}
+
+    In words: the weight gradient is a cross-correlation of :math:`\tilde x` with :math:`\delta` as
+    the kernel, that kernel dilated by the *stride* and stepped by the *dilation*, cropped to
+    :math:`KH \times KW` (the usual ":math:`\delta \star x`" holds only when stride equals
+    dilation); the input gradient sends every :math:`\delta_{n,o,i,j} W_{o,c-gC_g,p,q}` back to the
+    pixel its tap read (a transposed convolution, which needs
+    ``output_padding`` :math:`= (H + P_h + P'_h - d_h(KH - 1) - 1) \bmod s_h` to give back all
+    :math:`H` rows; pixels no window reads get 0).
 
     Notes
     -----
-    .. math::
-        y_{n,o} = b_o + \\sum_{c} W_{o,c} \\star x_{n,c}, \\qquad
-        \\frac{\\partial L}{\\partial W_{o,c}} = \\sum_n G_{n,o} \\star x_{n,c}, \\qquad
-        \\frac{\\partial L}{\\partial b_o} = \\sum_{n,i,j} G_{n,o,i,j}
-
-    and :math:`\\partial L/\\partial x` is the transposed convolution of :math:`G` with :math:`W`
-    (:math:`\\star` is cross-correlation with stride, padding and dilation); see
-    :func:`lucid.nn.functional.conv2d` for the im2col implementation.
-
     **Input dtype.** A floating-point input is required: an integer or boolean
     tensor raises ``TypeError`` (convert it with ``x.float()``), the same rule
     in every layer with float parameters; a silent promotion would hide a
@@ -151,20 +186,43 @@ class Conv2d(_ConvNd):
 
 
 class Conv1d(_ConvNd):
-    """1-D convolution layer over ``(N, C, L)`` sequences.
+    r"""1-D convolution layer over ``(N, C, L)`` sequences.
 
-    Parameters are as for :class:`Conv2d` with one spatial axis: ``weight`` has shape
-    ``(O, C / groups, K)``, initialised :math:`\\mathcal{U}(-1/\\sqrt{k}, 1/\\sqrt{k})`,
-    :math:`k = C / \\text{groups} \\cdot K`.
+    Parameters are as for :class:`Conv2d` with one spatial axis (``padding``
+    :math:`P` before and :math:`P'` after, ``"same"`` as there): ``weight`` has shape
+    ``(O, C / groups, K)``, initialised :math:`\mathcal{U}(-1/\sqrt{k}, 1/\sqrt{k})`,
+    :math:`k = C / \text{groups} \cdot K`.
 
-    Notes
-    -----
+    Forward Calculation
+    -------------------
+    Input :math:`x` of shape :math:`(N, C, L)`, output :math:`(N, O, OL)`; :math:`\tilde x` is
+    :math:`x` read as 0 outside :math:`0 \dots L-1`, :math:`G` the groups,
+    :math:`C_g = C/G`, :math:`O_g = O/G`, :math:`g = \lfloor o / O_g \rfloor`:
+
     .. math::
-        y_{n,o,i} = b_o + \\sum_{c,p} W_{o,c,p}\\, x_{n,c,si+dp-P}, \\qquad
-        \\frac{\\partial L}{\\partial W_{o,c,p}} = \\sum_{n,i} G_{n,o,i}\\, x_{n,c,si+dp-P}
+
+        y_{n,o,i} &= b_o + \sum_{c = g C_g}^{(g+1) C_g - 1} \sum_{p=0}^{K-1}
+            W_{o,\, c - g C_g,\, p}\; \tilde x_{n,\, c,\, s i + d p - P} \\
+        OL &= \Bigl\lfloor \frac{L + P + P' - d (K - 1) - 1}{s} \Bigr\rfloor + 1
 
     Computed by :func:`lucid.nn.functional.conv1d` (``conv2d`` with height 1).
 
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`\delta_{n,o,i} = \partial L / \partial y_{n,o,i}`, :math:`c' = 0 \dots C_g - 1`,
+    :math:`g = \lfloor o / O_g \rfloor` in the first two lines and :math:`g = \lfloor c / C_g \rfloor`
+    in the last:
+
+    .. math::
+
+        \frac{\partial L}{\partial b_o} &= \sum_{n,i} \delta_{n,o,i} \\
+        \frac{\partial L}{\partial W_{o,c',p}} &= \sum_{n,i} \delta_{n,o,i}\;
+            \tilde x_{n,\, g C_g + c',\, s i + d p - P} \\
+        \frac{\partial L}{\partial x_{n,c,u}} &= \sum_{o = g O_g}^{(g+1) O_g - 1} \sum_{p}
+            \sum_{i:\ s i + d p - P = u} \delta_{n,o,i}\, W_{o,\, c - g C_g,\, p}
+
+    Notes
+    -----
     **Input dtype.** A floating-point input is required: an integer or boolean
     tensor raises ``TypeError`` (convert it with ``x.float()``), the same rule
     in every layer with float parameters; a silent promotion would hide a

@@ -18,11 +18,21 @@ __all__ = ["Identity", "Linear"]
 
 
 class Identity(Module):
-    """Return the input unchanged (a placeholder, e.g. to switch a layer off); arguments are ignored.
+    r"""Return the input unchanged (a placeholder, e.g. to switch a layer off); arguments are ignored.
 
-    Notes
-    -----
-    Forward :math:`y = x`; backward :math:`\\partial L/\\partial x = g`.
+    Forward Calculation
+    -------------------
+    .. math::
+
+        y = x
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g = \partial L/\partial y` the gradient arriving from above:
+
+    .. math::
+
+        \frac{\partial L}{\partial x} = g
 
     Examples
     --------
@@ -40,7 +50,7 @@ class Identity(Module):
 
 
 class Linear(Module):
-    """Affine layer :math:`y = x W^\\top + b` applied to the last axis.
+    r"""Affine layer :math:`y = x W^\top + b` applied to the last axis.
 
     Parameters
     ----------
@@ -55,22 +65,36 @@ class Linear(Module):
     ----------
     weight : Parameter, shape (out_features, in_features)
         Initialised like PyTorch: ``kaiming_uniform_(a=sqrt(5))``, i.e.
-        :math:`\\mathcal{U}(-1/\\sqrt{\\text{in}}, 1/\\sqrt{\\text{in}})`.
+        :math:`\mathcal{U}(-1/\sqrt{\text{in}}, 1/\sqrt{\text{in}})`.
     bias : Parameter of shape (out_features,), or None
-        :math:`\\mathcal{U}(-1/\\sqrt{\\text{in}}, 1/\\sqrt{\\text{in}})`.
+        :math:`\mathcal{U}(-1/\sqrt{\text{in}}, 1/\sqrt{\text{in}})`.
+
+    Forward Calculation
+    -------------------
+    Input (\*, in_features), any number of leading axes; output (\*, out_features).
+    With the leading axes flattened into rows :math:`n`, :math:`x` is
+    :math:`(R, \text{in})` and :math:`y` is :math:`(R, \text{out})`:
+
+    .. math::
+
+        y_{n,o} = \sum_{k} x_{n,k}\, W_{o,k} + b_o \qquad (y = x W^\top + b)
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`G = \partial L/\partial y` (same shape as :math:`y`):
+
+    .. math::
+
+        \frac{\partial L}{\partial x} &= G\, W \\
+        \frac{\partial L}{\partial W} &= G^\top x \\
+        \frac{\partial L}{\partial b} &= \textstyle\sum_{n} G_{n,:}
+
+    The layer calls :func:`lucid.nn.functional.linear`; the gradients come
+    from ``matmul`` and ``add``.
 
     Notes
     -----
-    Input (\\*, in_features), any number of leading axes; output (\\*, out_features).
-
-    .. math:: y = x W^\\top + b, \\qquad
-              \\frac{\\partial L}{\\partial x} = G W, \\quad
-              \\frac{\\partial L}{\\partial W} = G^\\top x, \\quad
-              \\frac{\\partial L}{\\partial b} = \\textstyle\\sum_{\\text{rows}} G
-
-    (rows: all leading axes flattened).  The layer calls
-    :func:`lucid.nn.functional.linear`; the gradients come from ``matmul``
-    and ``add``.  Parameter count: ``in * out`` (+ ``out`` with bias).
+    Parameter count: ``in * out`` (+ ``out`` with bias).
 
     **Input dtype.** A floating-point input is required: an integer or
     boolean tensor raises ``TypeError`` (convert it with ``x.float()``), as
