@@ -38,6 +38,8 @@ from lucid.autograd import anomaly
 from lucid.autograd.grad_mode import _state
 
 _creation_counter = itertools.count()
+_quiet_enter, _quiet_exit = backend.quiet_float_errors_enter, backend.quiet_float_errors_exit
+_NP_FLOATS = {type(np.dtype(t)) for t in ("float16", "float32", "float64")}  # NumPy's (and CuPy's) float dtypes
 
 
 class Node:
@@ -229,48 +231,41 @@ class Function:
         ValueError
             If the shapes do not broadcast.
         """
-        arrays = []
-        needs_grad = False
-        array_type = None
+        # 1. unwrap: each tensor's array, whether any needs grad, one device, one dtype?
         grad_enabled = _state.enabled
+        arrays = []
+        wants = []  # per argument: does it require grad
+        array_type = dtype = None
+        mixed_dtypes = False
         for a in args:
-            if isinstance(a, Tensor):
+            if a.__class__ is Tensor or isinstance(a, Tensor):
                 if a._view is not None and grad_enabled and a._view.version != a._version[0]:
                     views.refresh(a)  # its base was written in place since: take the base's new graph
                 data = a.data
                 if array_type is None:
-                    array_type = type(data)
+                    array_type, dtype = type(data), data.dtype
                 elif type(data) is not array_type:
                     _raise_device_mix(cls, args)
-                needs_grad = needs_grad or a._requires_grad
+                elif data.dtype is not dtype:
+                    mixed_dtypes = True
+                wants.append(a._requires_grad)
                 arrays.append(data)
             else:
+                wants.append(False)
                 arrays.append(a)
-        needs_grad = needs_grad and grad_enabled
-        if cls.promote:
+        needs_grad = grad_enabled and True in wants
+        # 2. cast: NumPy's promotion on every device (skipped for the usual case of one NumPy float dtype)
+        if cls.promote and (mixed_dtypes or dtype is None or dtype.__class__ not in _NP_FLOATS):
             arrays = _promote(arrays, cls.promote)
         if cls.floating:
             arrays = [_to_floating(a) for a in arrays]
-
-        if needs_grad:  # what the node records of each input, gathered in one pass
+        # 3. the node (or a scratch ctx that keeps nothing), then forward
+        if needs_grad:
             ctx = Node()
-            needs, parents, shapes, dtypes = [], [], [], []
-            for a in args:
-                if isinstance(a, Tensor):
-                    wanted = a._requires_grad
-                    needs.append(wanted)
-                    parents.append((a._grad_fn or a) if wanted else None)  # a node, or the leaf itself
-                    shapes.append(a.data.shape)
-                    dtypes.append(a.data.dtype)
-                else:
-                    needs.append(False)
-                    parents.append(None)
-                    shapes.append(None)
-                    dtypes.append(None)
-            ctx.needs_input_grad = tuple(needs)
+            ctx.needs_input_grad = tuple(wants)
         else:
             ctx = _Scratch()
-        token = backend.quiet_float_errors_enter()  # inf and nan are results, not warnings (as in PyTorch)
+        token = _quiet_enter()  # inf and nan are results, not warnings (as in PyTorch)
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as exc:
@@ -279,17 +274,25 @@ class Function:
             described = " and ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
             raise ValueError(f"{cls.__name__}: tensors of shapes {described} cannot be broadcast together") from None
         finally:
-            backend.quiet_float_errors_exit(token)
+            _quiet_exit(token)
+        # 4. wrap, and record
         result = Tensor._make(out, needs_grad)
         if cls.is_view and backend.may_share_memory(out, arrays[0]):  # a view, not a copy (reshape may copy)
             views.record_view(result, args[0], cls, args[1:], kwargs)
         if not needs_grad:
             return result
-
         ctx.fn = cls
-        ctx.parents = tuple(parents)
-        ctx.shapes = tuple(shapes)
-        ctx.dtypes = tuple(dtypes)
+        parents, shapes, dtypes = [], [], []
+        for a in args:
+            if isinstance(a, Tensor):
+                parents.append((a._grad_fn or a) if a._requires_grad else None)  # a node, or the leaf itself
+                shapes.append(a.data.shape)
+                dtypes.append(a.data.dtype)
+            else:
+                parents.append(None)
+                shapes.append(None)
+                dtypes.append(None)
+        ctx.parents, ctx.shapes, ctx.dtypes = tuple(parents), tuple(shapes), tuple(dtypes)
         ctx.seq = next(_creation_counter)
         if ctx.saved:
             ctx.versions = _versions_of_saved(ctx.saved, args, arrays, result)
