@@ -35,10 +35,23 @@ class Sequential(Module):
         The layers in order (named ``"0"``, ``"1"``, ...), or a single dict
         (e.g. ``OrderedDict``) of name to module.
 
+    Forward Calculation
+    -------------------
+    .. math::
+
+        y = f_k(\\cdots f_2(f_1(x)))
+
+    Backward Gradient Calculation
+    -----------------------------
+    The chain rule, done by the engine: with :math:`J_i` the Jacobian of :math:`f_i` at its
+    input and :math:`g = \\partial L/\\partial y`,
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial x} = J_1^\\top J_2^\\top \\cdots J_k^\\top g
+
     Notes
     -----
-    Forward :math:`y = f_k(\\cdots f_2(f_1(x)))`; backward is the chain rule,
-    :math:`\\partial L/\\partial x = J_1^\\top \\cdots J_k^\\top g`, done by the engine.
     Indexable (an int gives a module, a slice a new ``Sequential``), iterable, ``len``.
 
     Examples

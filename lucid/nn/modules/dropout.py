@@ -9,7 +9,7 @@ __all__ = ["Dropout"]
 
 
 class Dropout(Module):
-    """Zero each element with probability ``p`` in training mode and scale the rest by :math:`1/(1-p)`.
+    r"""Zero each element with probability ``p`` in training mode and scale the rest by :math:`1/(1-p)`.
 
     Parameters
     ----------
@@ -18,14 +18,31 @@ class Dropout(Module):
     inplace : bool
         Accepted for PyTorch compatibility; the result is always a new tensor.
 
+    Forward Calculation
+    -------------------
+    Input and output of any shape (the same).  In training mode, with a fresh mask
+    :math:`m_i \sim \text{Bernoulli}(1 - p)` per element:
+
+    .. math::
+
+        y_i = \begin{cases} m_i\, x_i / (1 - p) & p < 1 \\ 0 & p = 1 \end{cases}
+
+    In evaluation mode (``model.eval()``) the layer is the identity, :math:`y = x`.  Masks
+    come from :func:`lucid.random.generator`, so :func:`lucid.manual_seed` makes them
+    reproducible.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g = \partial L/\partial y` and the same mask :math:`m` as the forward:
+
+    .. math::
+
+        \frac{\partial L}{\partial x_i} = \begin{cases} m_i\, g_i / (1 - p) & p < 1 \\ 0 & p = 1 \end{cases}
+
+    (:math:`g` itself in evaluation mode).
+
     Notes
     -----
-    .. math:: y = \\frac{m \\odot x}{1 - p}, \\quad m_i \\sim \\text{Bernoulli}(1-p), \\qquad
-              \\frac{\\partial L}{\\partial x} = \\frac{m \\odot g}{1 - p}
-
-    In evaluation mode (``model.eval()``) the layer is the identity.  Masks come from
-    :func:`lucid.random.generator`, so :func:`lucid.random.seed` makes them reproducible.
-
     **Input dtype.** A floating-point input is required: an integer or boolean
     tensor raises ``TypeError`` (convert it with ``x.float()``), since the kept
     values are scaled by :math:`1/(1-p)`.

@@ -12,17 +12,35 @@ __all__ = ["Flatten", "Unflatten"]
 
 
 class Flatten(Module):
-    """Merge axes ``start_dim`` .. ``end_dim`` (inclusive) into one; by default all but the batch axis.
+    r"""Merge axes ``start_dim`` .. ``end_dim`` (inclusive) into one; by default all but the batch axis.
 
     Parameters
     ----------
     start_dim : int, default 1
+        :math:`s`, the first axis to merge.
     end_dim : int, default -1
+        :math:`e`, the last axis to merge.
 
-    Notes
-    -----
-    Forward: a reshape, :math:`(N, C, H, W) \\to (N, CHW)`.  Backward: the
-    gradient is reshaped back to the input's shape.
+    Forward Calculation
+    -------------------
+    A reshape: input :math:`(d_0, \dots, d_{s-1}, d_s, \dots, d_e, d_{e+1}, \dots)`, output
+    :math:`(d_0, \dots, d_{s-1}, D, d_{e+1}, \dots)` with :math:`D = d_s \cdots d_e`, e.g.
+    :math:`(N, C, H, W) \to (N, CHW)`.  Entries keep their row-major order: with
+    :math:`a` the leading and :math:`b` the trailing indices,
+
+    .. math::
+
+        y_{a,\, j,\, b} = x_{a,\, i_s, \dots, i_e,\, b}, \qquad
+        j = \sum_{k=s}^{e} i_k \prod_{l=k+1}^{e} d_l
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`G = \partial L/\partial y`: the gradient is reshaped back to the input's shape,
+
+    .. math::
+
+        \frac{\partial L}{\partial x_{a,\, i_s, \dots, i_e,\, b}} = G_{a,\, j,\, b}, \qquad
+        j = \sum_{k=s}^{e} i_k \prod_{l=k+1}^{e} d_l
 
     Examples
     --------
@@ -47,18 +65,34 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
-    """Split axis ``dim`` into the shape ``unflattened_size`` (the inverse of :class:`Flatten`).
+    r"""Split axis ``dim`` into the shape ``unflattened_size`` (the inverse of :class:`Flatten`).
 
     Parameters
     ----------
     dim : int
         The axis to split.
     unflattened_size : tuple of int
-        Its new shape; the product must equal the axis' length (one entry may be -1).
+        Its new shape :math:`(u_1, \dots, u_r)`; the product must equal the axis' length
+        (one entry may be -1).
 
-    Notes
-    -----
-    Forward: a reshape, e.g. :math:`(N, C) \\to (N, C, 1, 1)`; backward: reshaped back.
+    Forward Calculation
+    -------------------
+    A reshape, e.g. :math:`(N, C) \to (N, C, 1, 1)`: axis ``dim`` (index :math:`j`, length
+    :math:`u_1 \cdots u_r`) becomes :math:`r` axes (indices :math:`i_1, \dots, i_r`), row-major;
+    :math:`a` and :math:`b` are the other indices:
+
+    .. math::
+
+        y_{a,\, i_1, \dots, i_r,\, b} = x_{a,\, j,\, b}, \qquad
+        j = \sum_{k=1}^{r} i_k \prod_{l=k+1}^{r} u_l
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`G = \partial L/\partial y`: reshaped back,
+
+    .. math::
+
+        \frac{\partial L}{\partial x_{a,\, j,\, b}} = G_{a,\, i_1, \dots, i_r,\, b}
 
     Examples
     --------

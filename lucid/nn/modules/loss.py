@@ -33,13 +33,32 @@ class _WeightedLoss(_Loss):
 
 
 class MSELoss(_Loss):
-    """Mean squared error, :math:`\\ell_i = (x_i - y_i)^2`; see :func:`lucid.nn.functional.mse_loss`.
+    r"""Mean squared error between ``input`` :math:`x` and ``target`` :math:`y` (same shape).
 
-    .. math:: \\frac{\\partial \\ell_i}{\\partial x_i} = 2 (x_i - y_i)
+    See :func:`lucid.nn.functional.mse_loss`.
 
     Parameters
     ----------
     reduction : {"mean", "sum", "none"}
+
+    Forward Calculation
+    -------------------
+    .. math::
+
+        \ell_i = (x_i - y_i)^2
+
+    Reduction: ``"none"`` returns :math:`\ell_i`, ``"sum"`` :math:`L = \sum_i \ell_i`,
+    ``"mean"`` :math:`L = \frac1n \sum_i \ell_i` over the :math:`n` elements.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g_i = \partial L/\partial \ell_i` (1 for ``"sum"``, :math:`1/n` for ``"mean"``,
+    the incoming gradient for ``"none"``), :math:`\partial L/\partial x_i = g_i\, \partial \ell_i/\partial x_i`:
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial x_i} &= 2 (x_i - y_i) \\
+        \frac{\partial \ell_i}{\partial y_i} &= -2 (x_i - y_i)
 
     Examples
     --------
@@ -54,13 +73,34 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """Mean absolute error, :math:`\\ell_i = |x_i - y_i|`; see :func:`lucid.nn.functional.l1_loss`.
+    r"""Mean absolute error between ``input`` :math:`x` and ``target`` :math:`y` (same shape).
 
-    .. math:: \\frac{\\partial \\ell_i}{\\partial x_i} = \\operatorname{sign}(x_i - y_i)
+    See :func:`lucid.nn.functional.l1_loss`.
 
     Parameters
     ----------
     reduction : {"mean", "sum", "none"}
+
+    Forward Calculation
+    -------------------
+    .. math::
+
+        \ell_i = |x_i - y_i|
+
+    Reduction: ``"none"`` returns :math:`\ell_i`, ``"sum"`` :math:`L = \sum_i \ell_i`,
+    ``"mean"`` :math:`L = \frac1n \sum_i \ell_i` over the :math:`n` elements.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g_i = \partial L/\partial \ell_i` (1 for ``"sum"``, :math:`1/n` for ``"mean"``,
+    the incoming gradient for ``"none"``), :math:`\partial L/\partial x_i = g_i\, \partial \ell_i/\partial x_i`:
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial x_i} &= \operatorname{sign}(x_i - y_i) \\
+        \frac{\partial \ell_i}{\partial y_i} &= -\operatorname{sign}(x_i - y_i)
+
+    (:math:`\operatorname{sign}(0) = 0`: no gradient where :math:`x_i = y_i`, as in PyTorch).
 
     Examples
     --------
@@ -75,23 +115,52 @@ class L1Loss(_Loss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
-    """Cross-entropy of logits against class indices (or probabilities); see
-    :func:`lucid.nn.functional.cross_entropy`.
+    r"""Cross-entropy of logits against class indices (or class probabilities).
 
-    .. math:: \\ell_n = -\\sum_c q_{n,c} \\log \\operatorname{softmax}(x_n)_c, \\qquad
-              \\frac{\\partial \\ell_n}{\\partial x_n} = \\operatorname{softmax}(x_n) - q_n
-
-    with :math:`q = (1-\\varepsilon)\\,\\text{onehot}(y) + \\varepsilon / C`.
+    See :func:`lucid.nn.functional.cross_entropy`.
 
     Parameters
     ----------
     weight : Tensor, optional
-        Per-class weights ``(C,)``.
+        Per-class weights :math:`w_c`, shape ``(C,)``; all 1 when omitted.
     ignore_index : int
-        Target value to skip.
+        Target value to skip (no loss, no gradient, not counted in the mean).
     reduction : {"mean", "sum", "none"}
     label_smoothing : float
-        :math:`\\varepsilon`.
+        :math:`\varepsilon`.
+
+    Forward Calculation
+    -------------------
+    Logits :math:`x` of shape :math:`(N, C)` (or :math:`(N, C, d_1, \dots)`, each position a
+    sample), targets :math:`y_n \in \{0, \dots, C-1\}`; :math:`p` the softmax over classes and
+    :math:`q` the smoothed target:
+
+    .. math::
+
+        p_{n,c} &= \frac{e^{x_{n,c}}}{\sum_k e^{x_{n,k}}} \\
+        q_{n,c} &= (1 - \varepsilon)\, [c = y_n] + \varepsilon / C \\
+        \ell_n &= -\sum_c w_c\, q_{n,c} \log p_{n,c} \\
+        L_{\text{mean}} &= \frac{\sum_n \ell_n}{\sum_n w_{y_n}}, \qquad
+            L_{\text{sum}} = \sum_n \ell_n
+
+    The sums over :math:`n` skip samples with :math:`y_n` = ``ignore_index`` (and
+    ``"none"`` gives them :math:`\ell_n = 0`).  So ``"mean"`` with weights divides by the
+    total weight of the targets, as PyTorch does.  With *probability* targets
+    :math:`t_{n,c}` (a float tensor of the logits' shape),
+    :math:`q_{n,c} = (1 - \varepsilon)\, t_{n,c} + \varepsilon / C` and ``"mean"`` divides by :math:`N`.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g_n = \partial L/\partial \ell_n` (1 for ``"sum"``, :math:`1 / \sum_n w_{y_n}`
+    for ``"mean"``, the incoming gradient for ``"none"``):
+
+    .. math::
+
+        \frac{\partial \ell_n}{\partial x_{n,c}} = p_{n,c} \sum_k w_k\, q_{n,k} - w_c\, q_{n,c}
+        \qquad \Bigl(= p_{n,c} - q_{n,c} \text{ without weights}\Bigr)
+
+    and :math:`\partial L/\partial x_{n,c} = g_n\, \partial \ell_n / \partial x_{n,c}`
+    (0 for ignored samples).  Class-index targets get no gradient.
 
     Examples
     --------
@@ -120,16 +189,36 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log-likelihood of class indices given log-probabilities; see
-    :func:`lucid.nn.functional.nll_loss`.
+    r"""Negative log-likelihood of class indices given log-probabilities.
 
-    .. math:: \\ell_n = -w_{y_n} x_{n, y_n}, \\qquad \\frac{\\partial \\ell_n}{\\partial x_{n,c}} = -w_{y_n} [c = y_n]
+    See :func:`lucid.nn.functional.nll_loss`.
 
     Parameters
     ----------
     weight : Tensor, optional
+        Per-class weights :math:`w_c`, shape ``(C,)``; all 1 when omitted.
     ignore_index : int
+        Target value to skip.
     reduction : {"mean", "sum", "none"}
+
+    Forward Calculation
+    -------------------
+    Log-probabilities :math:`x` of shape :math:`(N, C)`, targets :math:`y_n`:
+
+    .. math::
+
+        \ell_n &= -w_{y_n}\, x_{n, y_n} \\
+        L_{\text{mean}} &= \frac{\sum_n \ell_n}{\sum_n w_{y_n}}, \qquad L_{\text{sum}} = \sum_n \ell_n
+
+    (sums over the samples whose target is not ``ignore_index``).
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g_n = \partial L/\partial \ell_n` (1, :math:`1/\sum_n w_{y_n}`, or the incoming gradient):
+
+    .. math::
+
+        \frac{\partial \ell_n}{\partial x_{n,c}} = -w_{y_n}\, [c = y_n]
 
     Examples
     --------
@@ -148,15 +237,38 @@ class NLLLoss(_WeightedLoss):
 
 
 class BCELoss(_WeightedLoss):
-    """Binary cross-entropy of probabilities; see :func:`lucid.nn.functional.binary_cross_entropy`.
+    r"""Binary cross-entropy of probabilities :math:`p` against targets :math:`y \in [0, 1]`.
 
-    .. math:: \\ell_i = -w_i (y_i \\log p_i + (1 - y_i) \\log (1 - p_i)), \\qquad
-              \\frac{\\partial \\ell_i}{\\partial p_i} = w_i \\frac{p_i - y_i}{p_i (1 - p_i)}
+    See :func:`lucid.nn.functional.binary_cross_entropy`.
 
     Parameters
     ----------
     weight : Tensor, optional
+        :math:`w_i`, broadcast against the input; all 1 when omitted.
     reduction : {"mean", "sum", "none"}
+
+    Forward Calculation
+    -------------------
+    .. math::
+
+        \ell_i = -w_i \bigl(y_i \log p_i + (1 - y_i) \log (1 - p_i)\bigr)
+
+    Each logarithm is clamped at :math:`-100`, as in PyTorch, so :math:`p_i = 0` or 1 gives
+    a finite loss.
+    Reduction: ``"none"`` returns :math:`\ell_i`, ``"sum"`` :math:`L = \sum_i \ell_i`,
+    ``"mean"`` :math:`L = \frac1n \sum_i \ell_i` over the :math:`n` elements.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g_i = \partial L/\partial \ell_i` (1 for ``"sum"``, :math:`1/n` for ``"mean"``,
+    the incoming gradient for ``"none"``), :math:`\partial L/\partial p_i = g_i\, \partial \ell_i/\partial p_i`:
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial p_i} &= w_i\, \frac{p_i - y_i}{\max\bigl(p_i (1 - p_i),\, 10^{-12}\bigr)} \\
+        \frac{\partial \ell_i}{\partial y_i} &= w_i \bigl(\log (1 - p_i) - \log p_i\bigr)
+
+    (the logarithms clamped at :math:`-100` as in the forward).
 
     Examples
     --------
@@ -171,18 +283,42 @@ class BCELoss(_WeightedLoss):
 
 
 class BCEWithLogitsLoss(_WeightedLoss):
-    """Sigmoid plus binary cross-entropy, computed stably from logits; see
-    :func:`lucid.nn.functional.binary_cross_entropy_with_logits`.
+    r"""Sigmoid plus binary cross-entropy, computed stably from logits :math:`x`.
 
-    .. math:: \\ell_i = w_i\\big((1 - y_i) x_i + r_i \\log(1 + e^{-x_i})\\big), \\qquad
-              \\frac{\\partial \\ell_i}{\\partial x_i} = w_i (\\sigma(x_i) - y_i) \\;\\; (r = 1)
+    See :func:`lucid.nn.functional.binary_cross_entropy_with_logits`.
 
     Parameters
     ----------
     weight : Tensor, optional
+        :math:`w_i`, broadcast against the input; all 1 when omitted.
     reduction : {"mean", "sum", "none"}
     pos_weight : Tensor, optional
-        Weight of positive examples, one per class (last axis).
+        :math:`\pi`, the weight of positive examples, one per class (broadcast along the last
+        axis); all 1 when omitted.
+
+    Forward Calculation
+    -------------------
+    With :math:`\sigma` the sigmoid, :math:`\operatorname{softplus}(z) = \log(1 + e^{z})` and
+    :math:`r_i = 1 + (\pi_i - 1)\, y_i` (1 without ``pos_weight``):
+
+    .. math::
+
+        \ell_i &= w_i \bigl((1 - y_i)\, x_i + r_i \operatorname{softplus}(-x_i)\bigr) \\
+               &= -w_i \bigl(\pi_i\, y_i \log \sigma(x_i) + (1 - y_i) \log (1 - \sigma(x_i))\bigr)
+
+    Reduction: ``"none"`` returns :math:`\ell_i`, ``"sum"`` :math:`L = \sum_i \ell_i`,
+    ``"mean"`` :math:`L = \frac1n \sum_i \ell_i` over the :math:`n` elements.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g_i = \partial L/\partial \ell_i` (1 for ``"sum"``, :math:`1/n` for ``"mean"``,
+    the incoming gradient for ``"none"``), :math:`\partial L/\partial x_i = g_i\, \partial \ell_i/\partial x_i`:
+
+    .. math::
+
+        \frac{\partial \ell_i}{\partial x_i} &= w_i \bigl((1 - y_i) - r_i\, \sigma(-x_i)\bigr)
+            \qquad \bigl(= w_i (\sigma(x_i) - y_i) \text{ when } r_i = 1\bigr) \\
+        \frac{\partial \ell_i}{\partial y_i} &= w_i \bigl((\pi_i - 1) \operatorname{softplus}(-x_i) - x_i\bigr)
 
     Examples
     --------

@@ -80,39 +80,69 @@ class _BatchNorm(Module):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalisation of ``(N, C, H, W)`` inputs, per channel over the batch and the pixels.
+    r"""Batch normalisation of ``(N, C, H, W)`` inputs, per channel over the batch and the pixels.
 
     Parameters
     ----------
     num_features : int
         :math:`C`.
     eps : float
-        Added to the variance.
+        :math:`\epsilon`, added to the variance.
     momentum : float or None
-        Weight of each new batch in the running statistics; None: their plain average.
+        :math:`\alpha`, the weight of each new batch in the running statistics; None: their plain average.
     affine : bool
-        Learn :math:`\\gamma` (ones) and :math:`\\beta` (zeros).
+        Learn :math:`\gamma` (ones) and :math:`\beta` (zeros).
     track_running_stats : bool
         Keep ``running_mean``/``running_var`` buffers and use them in evaluation mode.
 
     Attributes
     ----------
     weight, bias : Parameter, shape (C,), or None
+        :math:`\gamma` and :math:`\beta`.
     running_mean, running_var : Tensor (buffers), shape (C,)
-        Start at 0 and 1; updated in training with the *unbiased* batch variance.
+        :math:`\hat\mu` and :math:`\hat\sigma^2`: start at 0 and 1; updated in training with the
+        *unbiased* batch variance.
     num_batches_tracked : Tensor (buffer), int64 scalar
+
+    Forward Calculation
+    -------------------
+    Per channel :math:`c`, over the :math:`m = N H W` values :math:`x_{n,c,\dots}` of that channel
+    (sums over :math:`n` and the pixels :math:`h, w`), in training mode (or with ``track_running_stats=False``):
+
+    .. math::
+
+        \mu_c &= \frac1m \sum x_{n,c,\dots} \\
+        \sigma_c^2 &= \frac1m \sum (x_{n,c,\dots} - \mu_c)^2 \\
+        \hat x_{n,c,\dots} &= \frac{x_{n,c,\dots} - \mu_c}{\sqrt{\sigma_c^2 + \epsilon}} \\
+        y_{n,c,\dots} &= \gamma_c\, \hat x_{n,c,\dots} + \beta_c \\
+        \hat\mu_c &\leftarrow (1 - \alpha)\, \hat\mu_c + \alpha\, \mu_c \\
+        \hat\sigma_c^2 &\leftarrow (1 - \alpha)\, \hat\sigma_c^2 + \alpha\, \frac{m}{m - 1}\, \sigma_c^2
+
+    with :math:`\alpha` = ``momentum`` (``None``: :math:`\alpha = 1/t` at the :math:`t`-th
+    training batch, a plain average).  In evaluation mode (with running statistics)
+    :math:`\hat\mu_c, \hat\sigma_c^2` replace :math:`\mu_c, \sigma_c^2` and nothing is updated.
+    Without ``affine``, :math:`\gamma = 1, \beta = 0`.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`G = \partial L/\partial y`, :math:`\hat g = \gamma_c\, G` and bars for the mean over
+    the :math:`m` values of channel :math:`c`; in training mode (the statistics depend on :math:`x`):
+
+    .. math::
+
+        \frac{\partial L}{\partial x_{n,c,\dots}} &= \frac{1}{\sqrt{\sigma_c^2 + \epsilon}}
+            \Bigl(\hat g_{n,c,\dots} - \overline{\hat g}_c - \hat x_{n,c,\dots}\,
+            \overline{\hat g\, \hat x}_c\Bigr) \\
+        \frac{\partial L}{\partial \gamma_c} &= \sum G_{n,c,\dots}\, \hat x_{n,c,\dots} \\
+        \frac{\partial L}{\partial \beta_c} &= \sum G_{n,c,\dots}
+
+    In evaluation mode the statistics are constants, so
+    :math:`\partial L/\partial x_{n,c,\dots} = \gamma_c\, G_{n,c,\dots} / \sqrt{\hat\sigma_c^2 + \epsilon}`,
+    and :math:`\partial L/\partial \gamma_c`, :math:`\partial L/\partial \beta_c` are as above with
+    :math:`\hat x` from the running statistics.
 
     Notes
     -----
-    Training (batch statistics :math:`\\mu, \\sigma^2` over :math:`m = N H W` values per channel):
-
-    .. math::
-        y = \\gamma \\frac{x - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}} + \\beta, \\qquad
-        \\hat\\mu \\leftarrow (1 - \\text{momentum})\\hat\\mu + \\text{momentum}\\,\\mu
-
-    Evaluation uses :math:`\\hat\\mu, \\hat\\sigma^2` instead.  The backward is given in
-    :func:`lucid.nn.functional.batch_norm`.
-
     **Input dtype.** A floating-point input is required: an integer or boolean
     tensor raises ``TypeError`` (convert it with ``x.float()``), the same rule
     in every layer with float parameters; a silent promotion would hide a
@@ -141,12 +171,47 @@ class BatchNorm2d(_BatchNorm):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch normalisation of ``(N, C)`` or ``(N, C, L)`` inputs, per channel (feature).
+    r"""Batch normalisation of ``(N, C)`` or ``(N, C, L)`` inputs, per channel (feature).
 
-    Parameters and behaviour are those of :class:`BatchNorm2d`; the statistics run over
+    Parameters and attributes are those of :class:`BatchNorm2d`; the statistics run over
     the batch (and the length ``L``).
 
-    .. math:: y = \\gamma \\frac{x - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}} + \\beta
+    Forward Calculation
+    -------------------
+    Per channel :math:`c`, over the :math:`m = N` values :math:`x_{n,c,\dots}` of that channel
+    (sums over :math:`n` and the positions :math:`l` for :math:`(N, C, L)` input, where :math:`m = N L`), in training mode (or with ``track_running_stats=False``):
+
+    .. math::
+
+        \mu_c &= \frac1m \sum x_{n,c,\dots} \\
+        \sigma_c^2 &= \frac1m \sum (x_{n,c,\dots} - \mu_c)^2 \\
+        \hat x_{n,c,\dots} &= \frac{x_{n,c,\dots} - \mu_c}{\sqrt{\sigma_c^2 + \epsilon}} \\
+        y_{n,c,\dots} &= \gamma_c\, \hat x_{n,c,\dots} + \beta_c \\
+        \hat\mu_c &\leftarrow (1 - \alpha)\, \hat\mu_c + \alpha\, \mu_c \\
+        \hat\sigma_c^2 &\leftarrow (1 - \alpha)\, \hat\sigma_c^2 + \alpha\, \frac{m}{m - 1}\, \sigma_c^2
+
+    with :math:`\alpha` = ``momentum`` (``None``: :math:`\alpha = 1/t` at the :math:`t`-th
+    training batch, a plain average).  In evaluation mode (with running statistics)
+    :math:`\hat\mu_c, \hat\sigma_c^2` replace :math:`\mu_c, \sigma_c^2` and nothing is updated.
+    Without ``affine``, :math:`\gamma = 1, \beta = 0`.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`G = \partial L/\partial y`, :math:`\hat g = \gamma_c\, G` and bars for the mean over
+    the :math:`m` values of channel :math:`c`; in training mode (the statistics depend on :math:`x`):
+
+    .. math::
+
+        \frac{\partial L}{\partial x_{n,c,\dots}} &= \frac{1}{\sqrt{\sigma_c^2 + \epsilon}}
+            \Bigl(\hat g_{n,c,\dots} - \overline{\hat g}_c - \hat x_{n,c,\dots}\,
+            \overline{\hat g\, \hat x}_c\Bigr) \\
+        \frac{\partial L}{\partial \gamma_c} &= \sum G_{n,c,\dots}\, \hat x_{n,c,\dots} \\
+        \frac{\partial L}{\partial \beta_c} &= \sum G_{n,c,\dots}
+
+    In evaluation mode the statistics are constants, so
+    :math:`\partial L/\partial x_{n,c,\dots} = \gamma_c\, G_{n,c,\dots} / \sqrt{\hat\sigma_c^2 + \epsilon}`,
+    and :math:`\partial L/\partial \gamma_c`, :math:`\partial L/\partial \beta_c` are as above with
+    :math:`\hat x` from the running statistics.
 
     Notes
     -----
@@ -172,26 +237,45 @@ class BatchNorm1d(_BatchNorm):
 
 
 class LayerNorm(Module):
-    """Layer normalisation over the trailing ``normalized_shape`` of each sample.
+    r"""Layer normalisation over the trailing ``normalized_shape`` of each sample.
 
     Parameters
     ----------
     normalized_shape : int or tuple of int
         The trailing shape to normalise over.
     eps : float
-        Added to the variance.
+        :math:`\epsilon`, added to the variance.
     elementwise_affine : bool
-        Learn :math:`\\gamma` (ones) and :math:`\\beta` (zeros) of shape ``normalized_shape``.
+        Learn :math:`\gamma` (ones) and :math:`\beta` (zeros) of shape ``normalized_shape``.
     bias : bool
-        Learn :math:`\\beta` (when ``elementwise_affine``).
+        Learn :math:`\beta` (when ``elementwise_affine``).
+
+    Forward Calculation
+    -------------------
+    For each sample :math:`a` (the leading axes), over the :math:`m` values :math:`x_{a,k}` of its
+    trailing ``normalized_shape`` (:math:`k` runs over them); the same in training and evaluation:
+
+    .. math::
+
+        \mu_a &= \frac1m \sum_k x_{a,k} \\
+        \sigma_a^2 &= \frac1m \sum_k (x_{a,k} - \mu_a)^2 \\
+        \hat x_{a,k} &= \frac{x_{a,k} - \mu_a}{\sqrt{\sigma_a^2 + \epsilon}} \\
+        y_{a,k} &= \gamma_k\, \hat x_{a,k} + \beta_k
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`G = \partial L/\partial y`, :math:`\hat g_{a,k} = \gamma_k\, G_{a,k}` and bars for
+    the mean over :math:`k`:
+
+    .. math::
+
+        \frac{\partial L}{\partial x_{a,k}} &= \frac{1}{\sqrt{\sigma_a^2 + \epsilon}}
+            \Bigl(\hat g_{a,k} - \overline{\hat g}_a - \hat x_{a,k}\, \overline{\hat g\, \hat x}_a\Bigr) \\
+        \frac{\partial L}{\partial \gamma_k} &= \sum_a G_{a,k}\, \hat x_{a,k} \\
+        \frac{\partial L}{\partial \beta_k} &= \sum_a G_{a,k}
 
     Notes
     -----
-    .. math:: y = \\gamma \\frac{x - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}} + \\beta
-
-    with the statistics of each sample's trailing axes; the same in training and evaluation.
-    Backward: see :func:`lucid.nn.functional.layer_norm`.
-
     **Input dtype.** A floating-point input is required: an integer or boolean
     tensor raises ``TypeError`` (convert it with ``x.float()``), the same rule
     in every layer with float parameters; a silent promotion would hide a
