@@ -12,18 +12,26 @@ __all__ = ["Adam", "AdamW"]
 
 
 class Adam(Optimizer):
-    """Adam: steps scaled by running estimates of the gradient's first and second moments.
+    r"""Adam: steps scaled by running estimates of the gradient's first and second moments.
 
-    For each parameter :math:`\\theta` with gradient :math:`g`, at step :math:`t`:
+    For each parameter :math:`\theta` with gradient :math:`\nabla = \partial L/\partial\theta`, at
+    its :math:`t`-th step (:math:`t = 1, 2, \dots`), starting from :math:`m_0 = v_0 = 0` (and
+    :math:`v^{\max}_0 = 0` with ``amsgrad``), in this order:
 
     .. math::
-        g &\\leftarrow g + \\lambda \\theta \\quad (\\text{Adam's L2 weight decay}) \\\\
-        m_t &= \\beta_1 m_{t-1} + (1 - \\beta_1)\\, g, \\qquad
-        v_t = \\beta_2 v_{t-1} + (1 - \\beta_2)\\, g^2 \\\\
-        \\theta &\\leftarrow \\theta - \\frac{\\eta}{1 - \\beta_1^t}\\,
-            \\frac{m_t}{\\sqrt{v_t} / \\sqrt{1 - \\beta_2^t} + \\epsilon}
 
-    With ``amsgrad``, :math:`v_t` in the denominator is replaced by its running maximum.
+        g_t &= \begin{cases} -\nabla & \text{maximize} \\ \nabla & \text{otherwise} \end{cases} \\
+        g_t &\leftarrow g_t + \lambda\, \theta_{t-1} \quad (\text{Adam's L2 weight decay}) \\
+        m_t &= \beta_1\, m_{t-1} + (1 - \beta_1)\, g_t \\
+        v_t &= \beta_2\, v_{t-1} + (1 - \beta_2)\, g_t^2 \\
+        v^{\max}_t &= \max(v^{\max}_{t-1}, v_t) \quad (\text{amsgrad only}) \\
+        \hat m_t &= m_t / (1 - \beta_1^t) \\
+        \hat v_t &= \begin{cases} v^{\max}_t / (1 - \beta_2^t) & \text{amsgrad} \\
+            v_t / (1 - \beta_2^t) & \text{otherwise} \end{cases} \\
+        \theta_t &= \theta_{t-1} - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
+
+    ``maximize`` negates the gradient first (before the weight decay), and the step is always
+    subtracted.  All operations are elementwise.
 
     Parameters
     ----------
@@ -111,11 +119,22 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with *decoupled* weight decay: the parameters shrink directly, not through the gradient.
+    r"""Adam with *decoupled* weight decay: the parameters shrink directly, not through the gradient.
+
+    The steps of :class:`Adam` (:math:`m_0 = v_0 = 0`, ``maximize`` negating the gradient first,
+    ``amsgrad`` the same), except that no :math:`\lambda\theta` is added to :math:`g_t`; instead
+    the parameter is shrunk first:
 
     .. math::
-        \\theta \\leftarrow \\theta (1 - \\eta \\lambda), \\quad \\text{then the Adam step of } g
-        \\text{ (without } \\lambda\\theta \\text{ added to } g\\text{)}.
+
+        \theta' &= \theta_{t-1}\, (1 - \eta \lambda) \\
+        g_t &= \begin{cases} -\nabla & \text{maximize} \\ \nabla & \text{otherwise} \end{cases} \\
+        m_t &= \beta_1\, m_{t-1} + (1 - \beta_1)\, g_t \\
+        v_t &= \beta_2\, v_{t-1} + (1 - \beta_2)\, g_t^2 \\
+        \theta_t &= \theta' - \eta\, \frac{m_t / (1 - \beta_1^t)}{\sqrt{\hat v_t} + \epsilon}
+
+    with :math:`\hat v_t` as in :class:`Adam` (:math:`v_t / (1 - \beta_2^t)`, or the running
+    maximum's with ``amsgrad``).
 
     Parameters are as for :class:`Adam`, with ``weight_decay`` defaulting to 0.01.
 

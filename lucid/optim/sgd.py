@@ -11,16 +11,24 @@ __all__ = ["SGD"]
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, optionally with momentum (PyTorch's formulation).
+    r"""Stochastic gradient descent, optionally with momentum (PyTorch's formulation).
 
-    For each parameter :math:`\\theta` with gradient :math:`g` (steps :math:`t = 1, 2, \\dots`):
+    For each parameter :math:`\theta` with gradient :math:`g = \partial L/\partial\theta`, at the
+    :math:`t`-th step that finds a gradient on it (:math:`t = 1, 2, \dots`), in this order:
 
     .. math::
-        d &= g + \\lambda \\theta \\\\
-        b_t &= \\begin{cases} d & t = 1 \\\\ \\mu\\, b_{t-1} + (1 - \\tau)\\, d & t > 1 \\end{cases} \\\\
-        u &= \\begin{cases} d + \\mu\\, b_t & \\text{Nesterov} \\\\ b_t & \\text{otherwise} \\end{cases}
-            \\qquad (u = d \\text{ when } \\mu = 0) \\\\
-        \\theta &\\leftarrow \\theta - \\eta\\, u \\quad (+\\eta u \\text{ with maximize})
+
+        d_t &= \begin{cases} -g & \text{maximize} \\ g & \text{otherwise} \end{cases} \\
+        d_t &\leftarrow d_t + \lambda\, \theta_{t-1} \\
+        b_t &= \begin{cases} d_t & t = 1 \\ \mu\, b_{t-1} + (1 - \tau)\, d_t & t > 1 \end{cases} \\
+        u_t &= \begin{cases} d_t & \mu = 0 \\ d_t + \mu\, b_t & \text{Nesterov} \\ b_t & \text{otherwise} \end{cases} \\
+        \theta_t &= \theta_{t-1} - \eta\, u_t
+
+    ``maximize`` flips the sign of the gradient *before* the weight decay is added, and the
+    step is always subtracted: weight decay keeps pulling :math:`\theta` towards 0 while the
+    gradient term climbs.  (Adding :math:`\lambda\theta` first and then flipping the step's sign
+    would turn the decay into growth.)  The momentum buffer :math:`b` exists only when
+    :math:`\mu \ne 0`; its first value is :math:`d_1` itself, with no dampening.
 
     Parameters
     ----------
