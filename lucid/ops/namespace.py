@@ -57,16 +57,26 @@ def asarray(x: Any, dtype: Any = None, copy: Any = None, device: Any = None) -> 
     return Tensor(x, dtype=dtype, device=device)
 
 
+def _created_on(device: Any) -> tuple:
+    """The library namespace of a lucid device name and the ``device=`` its creation functions need
+    (without it a GPU stand-in such as array_api_strict creates on its default device, not the tensor's)."""
+    xp, handle = backend._namespace_for(backend.normalize_device(_like_device(device)))
+    return xp, ({} if handle is None else {"device": handle})
+
+
 def zeros(shape, dtype=None, device=None) -> Tensor:
-    return Tensor._make(backend.namespace(_like_device(device)).zeros(shape, dtype=_native(dtype, device)))
+    xp, kwargs = _created_on(device)
+    return Tensor._make(xp.zeros(shape, dtype=_native(dtype, device), **kwargs))
 
 
 def ones(shape, dtype=None, device=None) -> Tensor:
-    return Tensor._make(backend.namespace(_like_device(device)).ones(shape, dtype=_native(dtype, device)))
+    xp, kwargs = _created_on(device)
+    return Tensor._make(xp.ones(shape, dtype=_native(dtype, device), **kwargs))
 
 
 def full(shape, fill_value, dtype=None, device=None) -> Tensor:
-    return Tensor._make(backend.namespace(_like_device(device)).full(shape, fill_value, dtype=_native(dtype, device)))
+    xp, kwargs = _created_on(device)
+    return Tensor._make(xp.full(shape, fill_value, dtype=_native(dtype, device), **kwargs))
 
 
 def arange(*args, dtype=None, device=None) -> Tensor:

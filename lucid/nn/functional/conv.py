@@ -170,6 +170,17 @@ def _windows_channels_last(xpad: Any, kernel: tuple, stride: tuple, dilation: tu
     if view is not None:
         view = view[:, : sh * (oh - 1) + 1 : sh, : sw * (ow - 1) + 1 : sw, :, ::dh, ::dw]
         return xp.permute_dims(view, (0, 1, 2, 4, 5, 3))
+    return _windows_channels_last_by_taps(xpad, kernel, stride, dilation, out_hw)
+
+
+def _windows_channels_last_by_taps(xpad: Any, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple) -> Any:
+    """:func:`_windows_channels_last` as ``KH * KW`` strided slices, stacked: the portable fallback.
+
+    Also the differentiable im2col used when ``xpad`` is a Tensor (``create_graph=True``): slicing
+    and stacking are lucid ops, so the columns keep their graph back to the input.
+    """
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+    xp = backend.xp_of(xpad)
     taps = [
         xpad[:, i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw, :]
         for i in range(kh)
@@ -196,53 +207,108 @@ def _col2im_channels_last(cols: Any, padded_hw: tuple, stride: tuple, dilation: 
     return out
 
 
+def _conv_columns(x: Any, kernel: tuple, stride: tuple, dilation: tuple, pads: tuple, groups: int,
+                  out_hw: tuple) -> Any:
+    """im2col: ``x (N, C, H, W)`` -> the window matrix ``(G, N*OH*OW, KH*KW*C/G)``, rows channels-last.
+
+    Arrays: a strided view of the padded channels-last copy, then the one copy of
+    the forward.  Tensors (the backward under ``create_graph=True``): the same
+    matrix gathered with lucid ops (``KH * KW`` slices stacked), so it keeps its
+    graph back to ``x``.
+    """
+    xp = backend.xp_of(x)
+    n, c = x.shape[:2]
+    (kh, kw), (oh, ow), g = kernel, out_hw, groups
+    cg = c // g
+    xpad = _pad_channels_last(x, pads)
+    if isinstance(x, Tensor):
+        win = _windows_channels_last_by_taps(xpad, kernel, stride, dilation, out_hw)
+    else:
+        win = _windows_channels_last(xpad, kernel, stride, dilation, out_hw)
+    if g == 1:  # the one copy of the forward: (N, OH, OW, KH, KW, C) -> (1, N*OH*OW, KH*KW*C)
+        return backend.reshape(win, (1, n * oh * ow, kh * kw * cg))
+    win = backend.reshape(win, (n, oh, ow, kh, kw, g, cg))
+    return backend.reshape(xp.permute_dims(win, (5, 0, 1, 2, 3, 4, 6)), (g, n * oh * ow, kh * kw * cg))
+
+
+def _kernel_matrix(weight: Any, groups: int) -> Any:
+    """``weight (O, C/G, KH, KW)`` -> ``(G, O/G, KH*KW*C/G)``, columns in the window matrix's order."""
+    xp = backend.xp_of(weight)
+    o, cg, kh, kw = weight.shape
+    g = groups
+    return backend.reshape(xp.permute_dims(backend.reshape(weight, (g, o // g, cg, kh, kw)), (0, 1, 3, 4, 2)),
+                           (g, o // g, kh * kw * cg))
+
+
 class Conv2d(Function):
     """Y = W * X (+ b): im2col, then one matrix product per group;  col2im in backward
 
-    Shapes: ``x (N, C, H, W)``, ``weight (O, C/G, KH, KW)``, ``y (N, O, OH, OW)``.
+    Shapes: ``x (N, C, H, W)``, ``weight (O, C/G, KH, KW)``, ``y (N, O, OH, OW)``
+    (conv1d passes ``(N, C, L)`` and ``(O, C/G, K)``: height 1, reshaped inside).
     With ``cols`` the ``(G, N*OH*OW, KH*KW*C/G)`` window matrix (rows in
     channels-last order, see above) and ``Wm`` the ``(G, O/G, KH*KW*C/G)``
     kernel matrix in the same order:
 
     * forward:  ``Y = cols @ Wm^T``;
     * ``dL/dW = G^T @ cols``, ``dL/dcols = G @ Wm`` then col2im, ``dL/db = sum of G``.
+
+    Double backward (``create_graph=True``): ``cols`` and ``Wm`` are made in
+    forward, so the engine would hand them to backward as constants, and
+    ``d(dL/dW)/dx`` and ``d(dL/dx)/dW`` would be lost.  Forward therefore also
+    saves ``x`` and ``weight`` themselves (no copy: the arrays the inputs
+    already hold), and when backward runs on Tensors it rebuilds ``cols`` and
+    ``Wm`` from them with lucid ops (:func:`_conv_columns`), so the same lines
+    below record a graph.  On arrays backward uses the saved matrices: the
+    first-order path is unchanged.
     """
 
     promote = (0, 1, 2)  # float64 input with float32 weights: float64, as in every layer (NumPy's rule)
+    double_backward = True
 
     @staticmethod
     def forward(ctx, x, weight, bias, *, stride, pads, dilation, groups):
         xp = backend.xp_of(x)
+        x_in, weight_in = x, weight  # saved as given: the engine ties exactly the input arrays to the graph
+        ctx.one_d = x.ndim == 3  # conv1d: (N, C, L) is (N, C, 1, L) here, with no unsqueeze/squeeze nodes
+        if ctx.one_d:
+            x = backend.reshape(x, x.shape[:2] + (1,) + x.shape[2:])
+            weight = backend.reshape(weight, weight.shape[:2] + (1,) + weight.shape[2:])
         n, c, h, w = x.shape
         o, cg, kh, kw = weight.shape
-        g, og, k = groups, o // groups, cg * kh * kw
+        g, og = groups, o // groups
         hp, wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
         oh = _out_size(hp, 0, kh, stride[0], dilation[0])
         ow = _out_size(wp, 0, kw, stride[1], dilation[1])
-        win = _windows_channels_last(_pad_channels_last(x, pads), (kh, kw), stride, dilation, (oh, ow))
-        if g == 1:  # the one copy of the forward: (N, OH, OW, KH, KW, C) -> (1, N*OH*OW, KH*KW*C)
-            cols = backend.reshape(win, (1, n * oh * ow, k))
-        else:
-            win = backend.reshape(win, (n, oh, ow, kh, kw, g, cg))
-            cols = backend.reshape(xp.permute_dims(win, (5, 0, 1, 2, 3, 4, 6)), (g, n * oh * ow, k))
-        wmat = backend.reshape(xp.permute_dims(backend.reshape(weight, (g, og, cg, kh, kw)), (0, 1, 3, 4, 2)), (g, og, k))
+        cols = _conv_columns(x, (kh, kw), stride, dilation, pads, g, (oh, ow))
+        wmat = _kernel_matrix(weight, g)
         y = xp.matmul(cols, backend.mT(wmat))  # (G, N*OH*OW, O/G)
         # channels-last result viewed as (N, O, OH, OW): no copy when G == 1
         y = backend.reshape(xp.permute_dims(backend.reshape(y, (g, n, oh, ow, og)), (1, 0, 4, 2, 3)), (n, o, oh, ow))
         if bias is not None:
             y = y + backend.reshape(bias, (1, o, 1, 1))
         need_x, need_w = ctx.needs_input_grad[:2] if ctx.needs_input_grad else (False, False)
-        ctx.save(cols if need_w else None, wmat if need_x else None)
+        # dL/dx needs the kernel, dL/dW the input: each saved as the matrix (first order) and as itself
+        # (to rebuild the matrix differentiably under create_graph)
+        ctx.save(cols if need_w else None, wmat if need_x else None, x_in if need_w else None,
+                 weight_in if need_x else None)
         ctx.geometry = (n, c, h, w, o, cg, kh, kw, g, oh, ow, hp, wp)
         ctx.stride, ctx.pads, ctx.dilation = stride, pads, dilation
-        return y
+        return backend.reshape(y, (n, o, ow)) if ctx.one_d else y
 
     @staticmethod
     def backward(ctx, grad):
-        cols, wmat = ctx.saved
+        cols, wmat, x, weight = ctx.saved
         n, c, h, w, o, cg, kh, kw, g, oh, ow, hp, wp = ctx.geometry
         og = o // g
         xp = backend.xp_of(grad)
+        if ctx.one_d:
+            grad = backend.reshape(grad, (n, o, 1, ow))
+        if isinstance(grad, Tensor):  # create_graph: rebuild the matrices from the inputs, recorded (see above)
+            if ctx.one_d:
+                x = None if x is None else backend.reshape(x, (n, c, 1, w))
+                weight = None if weight is None else backend.reshape(weight, (o, cg, 1, kw))
+            cols = None if x is None else _conv_columns(x, (kh, kw), ctx.stride, ctx.dilation, ctx.pads, g, (oh, ow))
+            wmat = None if weight is None else _kernel_matrix(weight, g)
         # (G, N*OH*OW, O/G): a view when grad is channels-last (as the forward's output is), else a small copy
         gmat = backend.reshape(xp.permute_dims(backend.reshape(grad, (n, g, og, oh, ow)), (1, 0, 3, 4, 2)), (g, n * oh * ow, og))
         gx = gw = gb = None
@@ -257,6 +323,9 @@ class Conv2d(Function):
             gw = backend.reshape(xp.permute_dims(gw, (0, 1, 4, 2, 3)), (o, cg, kh, kw))
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             gb = backend.sum(grad, (0, 2, 3))  # a BLAS sum in the channels-last layout
+        if ctx.one_d:
+            gx = None if gx is None else backend.reshape(gx, (n, c, w))
+            gw = None if gw is None else backend.reshape(gw, (o, cg, kw))
         return gx, gw, gb
 
 
@@ -415,9 +484,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
         (p,) = _tuple(padding, 1, "padding", "conv1d")
         pads = (0, 0, p, p)
     _check_fits((1,) + x.shape[2:], pads, (1, weight.shape[2]), (1, d), "conv1d")
-    y = Conv2d.apply(unsqueeze(x, 2), unsqueeze(weight, 2), bias, stride=(1, s), pads=pads, dilation=(1, d),
-                     groups=int(groups))
-    y = squeeze(y, 2)
+    y = Conv2d.apply(x, weight, bias, stride=(1, s), pads=pads, dilation=(1, d), groups=int(groups))  # 3-D: height 1
     return squeeze(y, 0) if unbatched else y
 
 
@@ -514,7 +581,14 @@ class MaxPool2d(Function):
     call, but NumPy pays a per-window overhead for reductions over short
     trailing axes: for 2x2 windows it is some 20 times slower than four
     elementwise ``maximum``s over strided slices.
+
+    Double backward: ``dL/dx`` is linear in ``g`` with a routing (``arg``, the
+    tap of each window's maximum) that is piecewise constant in ``x``, so the
+    same backward run on Tensors (``create_graph=True``) is exact: its
+    derivative in ``g`` is the routing, its derivative in ``x`` is zero.
     """
+
+    double_backward = True
 
     @staticmethod
     def forward(ctx, x, *, kernel, stride, dilation, pads, out_hw):
@@ -554,7 +628,13 @@ class MaxPool2d(Function):
 
 
 class AvgPool2d(Function):
-    """y = sum over each window / divisor;  dL/dx: g / divisor to every pixel of its window (col2im)"""
+    """y = sum over each window / divisor;  dL/dx: g / divisor to every pixel of its window (col2im)
+
+    Linear: backward reads only ``g`` and the shapes, so it runs unchanged on
+    Tensors (``create_graph=True``) and its derivative in ``g`` is the pooling itself.
+    """
+
+    double_backward = True
 
     @staticmethod
     def forward(ctx, x, *, kernel, stride, pads, out_hw, divisor):
