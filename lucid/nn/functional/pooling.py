@@ -97,7 +97,13 @@ class AdaptiveAvgPool(Function):
     The autograd op behind every adaptive pool (``grad_fn=<AdaptiveAvgPoolBackward>``); the layer of
     the same name is :class:`lucid.nn.AdaptiveAvgPool`.  ``output_size`` has one int per pooled axis,
     the last ``len(output_size)`` axes of ``x``.
+
+    Linear: backward reads only ``g``, the 0/1 membership matrices and the bin sizes (constants of the
+    shapes), so it runs unchanged on Tensors under ``create_graph=True``; its derivative in ``g`` is
+    the pooling itself and the second derivative in ``x`` is zero.
     """
+
+    double_backward = True
 
     @staticmethod
     def forward(ctx, x, output_size):
