@@ -11,54 +11,57 @@ __all__ = ["AdaptiveAvgPool", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "Adaptiv
 
 
 class AdaptiveAvgPool(Module):
-    """Average (N, C, \\*spatial) over adaptive windows down to (N, C, \\*output_size), for any number of spatial axes.
+    r"""Average (N, C, \*spatial) over adaptive windows down to (N, C, \*output_size), for any number of spatial axes.
 
     :class:`AdaptiveAvgPool1d`, :class:`AdaptiveAvgPool2d` and
     :class:`AdaptiveAvgPool3d` are its fixed-rank forms (subclasses: the same
     numbers, PyTorch's names and error messages).  ``AdaptiveAvgPool(1)`` is
-    global average pooling that keeps the pooled axes, (N, C, \\*spatial) to
+    global average pooling that keeps the pooled axes, (N, C, \*spatial) to
     (N, C, 1, ..., 1): the squeeze of :class:`~lucid.nn.SEModule`.
 
     Parameters
     ----------
     output_size : int or tuple of (int or None)
-        :math:`(O_1, \\dots, O_k)`, one entry per spatial axis, ``None``
+        :math:`(O_1, \dots, O_k)`, one entry per spatial axis, ``None``
         keeping that axis' length.  A tuple fixes the number :math:`k` of
         pooled axes (the last :math:`k`); an int is the same size on every
         axis after (N, C), however many there are.
 
+    Forward Calculation
+    -------------------
+    Input (N, C, :math:`S_1, \dots, S_k`), output (N, C, :math:`O_1, \dots, O_k`).  An
+    unbatched input (C, :math:`S_1, \dots, S_k`) is accepted when ``output_size`` is a
+    tuple, as in PyTorch's fixed-rank pools; with an int the rank comes from the input,
+    which must then be batched (an unbatched (C, H, W) would be indistinguishable from a
+    batched (N, C, L)).
+
+    PyTorch's bins, exactly: along an axis of length :math:`L` pooled to :math:`O`, output
+    :math:`i` covers :math:`[s_i, e_i)`; a multi-axis bin :math:`R_{\mathbf{i}}` is the product
+    of the intervals, and the output is the sum over the bin divided by its size:
+
+    .. math::
+
+        s_i &= \lfloor i L / O \rfloor \\
+        e_i &= \lceil (i + 1) L / O \rceil \\
+        R_{\mathbf{i}} &= \textstyle\prod_d \bigl[s^{(d)}_{i_d}, e^{(d)}_{i_d}\bigr) \\
+        |R_{\mathbf{i}}| &= \textstyle\prod_d \bigl(e^{(d)}_{i_d} - s^{(d)}_{i_d}\bigr) \\
+        y_{n c \mathbf{i}} &= \frac{1}{|R_{\mathbf{i}}|} \sum_{\mathbf{j} \in R_{\mathbf{i}}} x_{n c \mathbf{j}}
+
+    Bins overlap when :math:`O` does not divide :math:`L` and repeat elements when
+    :math:`O > L`.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`G = \partial L/\partial y`, each input element receives, from every bin that
+    holds it, that bin's gradient divided by the bin's size:
+
+    .. math::
+
+        \frac{\partial L}{\partial x_{n c \mathbf{j}}} =
+            \sum_{\mathbf{i}:\ \mathbf{j} \in R_{\mathbf{i}}} \frac{G_{n c \mathbf{i}}}{|R_{\mathbf{i}}|}
+
     Notes
     -----
-    **Shapes.** Input (N, C, :math:`S_1, \\dots, S_k`), output
-    (N, C, :math:`O_1, \\dots, O_k`).  An unbatched input
-    (C, :math:`S_1, \\dots, S_k`) is accepted when ``output_size`` is a
-    tuple, as in PyTorch's fixed-rank pools; with an int the rank comes from
-    the input, which must then be batched (an unbatched (C, H, W) would be
-    indistinguishable from a batched (N, C, L)).
-
-    **Bins** (PyTorch's, exactly).  Along an axis of length :math:`L` pooled
-    to :math:`O`, output :math:`i` covers
-
-    .. math:: [\\,s_i, e_i), \\qquad s_i = \\left\\lfloor \\frac{iL}{O} \\right\\rfloor, \\qquad
-              e_i = \\left\\lceil \\frac{(i+1)L}{O} \\right\\rceil ;
-
-    bins overlap when :math:`O` does not divide :math:`L` and repeat
-    elements when :math:`O > L`.  A multi-axis bin is a product of intervals,
-    :math:`R_{\\mathbf{i}} = \\prod_d [s^{(d)}_{i_d}, e^{(d)}_{i_d})`.
-
-    **Forward**: the sum over the bin divided by its size (as PyTorch does),
-
-    .. math:: y_{n c \\mathbf{i}} = \\frac{1}{|R_{\\mathbf{i}}|}
-              \\sum_{\\mathbf{j} \\in R_{\\mathbf{i}}} x_{n c \\mathbf{j}},
-              \\qquad |R_{\\mathbf{i}}| = \\prod_d \\bigl(e^{(d)}_{i_d} - s^{(d)}_{i_d}\\bigr) .
-
-    **Backward**: each input element receives, from every bin that holds it,
-    that bin's gradient divided by the bin's size,
-
-    .. math:: \\frac{\\partial L}{\\partial x_{n c \\mathbf{j}}} =
-              \\sum_{\\mathbf{i}:\\, \\mathbf{j} \\in R_{\\mathbf{i}}}
-              \\frac{1}{|R_{\\mathbf{i}}|} \\frac{\\partial L}{\\partial y_{n c \\mathbf{i}}} .
-
     Both are computed with one 0/1 membership-matrix product per pooled axis
     (see :mod:`lucid.nn.functional.pooling`); an axis pooled to 1 is one
     sum, and with every axis pooled to 1 the forward is a single sum over
@@ -121,7 +124,7 @@ class AdaptiveAvgPool(Module):
 
 
 class AdaptiveAvgPool1d(AdaptiveAvgPool):
-    """Average (N, C, L) or (C, L) over adaptive windows down to length ``output_size``.
+    r"""Average (N, C, L) or (C, L) over adaptive windows down to length ``output_size``.
 
     The 1-D form of :class:`AdaptiveAvgPool` (one pooled axis; an input of
     another rank is an error).
@@ -131,12 +134,23 @@ class AdaptiveAvgPool1d(AdaptiveAvgPool):
     output_size : int or (int or None,)
         The output length :math:`O` (``None`` keeps :math:`L`).
 
-    Notes
-    -----
-    PyTorch's bins: output :math:`i` averages :math:`[\\lfloor iL/O \\rfloor, \\lceil (i+1)L/O \\rceil)`.
+    Forward Calculation
+    -------------------
+    Input (N, C, L), output (N, C, O); PyTorch's bins :math:`[s_i, e_i)`:
 
-    .. math:: y_i = \\frac{1}{e_i - s_i}\\sum_{j=s_i}^{e_i-1} x_j, \\qquad
-              \\frac{\\partial L}{\\partial x_j} = \\sum_{i \\ni j} \\frac{g_i}{e_i - s_i}
+    .. math::
+
+        s_i &= \lfloor i L / O \rfloor \\
+        e_i &= \lceil (i + 1) L / O \rceil \\
+        y_{n,c,i} &= \frac{1}{e_i - s_i} \sum_{j = s_i}^{e_i - 1} x_{n,c,j}
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`G = \partial L/\partial y`:
+
+    .. math::
+
+        \frac{\partial L}{\partial x_{n,c,j}} = \sum_{i:\ s_i \le j < e_i} \frac{G_{n,c,i}}{e_i - s_i}
 
     See :mod:`lucid.nn.functional.pooling` for the membership-matrix formulation.
 
@@ -152,7 +166,7 @@ class AdaptiveAvgPool1d(AdaptiveAvgPool):
 
 
 class AdaptiveAvgPool2d(AdaptiveAvgPool):
-    """Average (N, C, H, W) or (C, H, W) over adaptive windows down to ``output_size``.
+    r"""Average (N, C, H, W) or (C, H, W) over adaptive windows down to ``output_size``.
 
     The 2-D form of :class:`AdaptiveAvgPool` (two pooled axes; an input of
     another rank is an error).
@@ -162,12 +176,29 @@ class AdaptiveAvgPool2d(AdaptiveAvgPool):
     output_size : int or (int or None, int or None)
         :math:`(O_h, O_w)`; an int means a square output, ``None`` keeps that axis.
 
-    Notes
-    -----
-    Per channel :math:`Y = (B_h X B_w^\\top) / n` with the 0/1 membership
-    matrices of PyTorch's bins and :math:`n` the bin sizes; backward
-    :math:`\\partial L/\\partial X = B_h^\\top (G / n) B_w`.
-    ``AdaptiveAvgPool2d(1)`` is global average pooling (one sum).
+    Forward Calculation
+    -------------------
+    Input (N, C, H, W), output (N, C, :math:`O_h, O_w`); along each axis PyTorch's bins
+    :math:`[s_i, e_i)` of :class:`AdaptiveAvgPool1d` (:math:`s^h, e^h` for the rows,
+    :math:`s^w, e^w` for the columns):
+
+    .. math::
+
+        n_{ij} &= (e^h_i - s^h_i)(e^w_j - s^w_j) \\
+        y_{n,c,i,j} &= \frac{1}{n_{ij}} \sum_{u = s^h_i}^{e^h_i - 1} \sum_{v = s^w_j}^{e^w_j - 1} x_{n,c,u,v}
+
+    Per channel that is :math:`Y = (B_h X B_w^\top) / n` with the 0/1 membership matrices
+    :math:`B`.  ``AdaptiveAvgPool2d(1)`` is global average pooling (one sum).
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`G = \partial L/\partial y`:
+
+    .. math::
+
+        \frac{\partial L}{\partial x_{n,c,u,v}} &= \sum_{i:\ s^h_i \le u < e^h_i}\;
+            \sum_{j:\ s^w_j \le v < e^w_j} \frac{G_{n,c,i,j}}{n_{ij}} \\
+        \frac{\partial L}{\partial X} &= B_h^\top (G / n)\, B_w
 
     Examples
     --------
@@ -184,7 +215,7 @@ class AdaptiveAvgPool2d(AdaptiveAvgPool):
 
 
 class AdaptiveAvgPool3d(AdaptiveAvgPool):
-    """Average (N, C, D, H, W) or (C, D, H, W) over adaptive windows down to ``output_size``.
+    r"""Average (N, C, D, H, W) or (C, D, H, W) over adaptive windows down to ``output_size``.
 
     The 3-D form of :class:`AdaptiveAvgPool` (three pooled axes; an input of
     another rank is an error).
@@ -193,10 +224,28 @@ class AdaptiveAvgPool3d(AdaptiveAvgPool):
     ----------
     output_size : int or a tuple of three (int or None)
 
-    Notes
-    -----
-    One membership matrix per axis, then a division by the bin sizes; the
-    gradient divides first and applies their transposes.
+    Forward Calculation
+    -------------------
+    Input (N, C, D, H, W), output (N, C, :math:`O_d, O_h, O_w`); along each axis PyTorch's
+    bins :math:`[s_i, e_i)` of :class:`AdaptiveAvgPool1d`:
+
+    .. math::
+
+        n_{ijk} &= (e^d_i - s^d_i)(e^h_j - s^h_j)(e^w_k - s^w_k) \\
+        y_{n,c,i,j,k} &= \frac{1}{n_{ijk}} \sum_{t = s^d_i}^{e^d_i - 1} \sum_{u = s^h_j}^{e^h_j - 1}
+            \sum_{v = s^w_k}^{e^w_k - 1} x_{n,c,t,u,v}
+
+    Computed with one membership matrix per axis, then a division by the bin sizes.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`G = \partial L/\partial y`, every bin that holds an element sends it its
+    gradient divided by the bin's size (the membership matrices' transposes, after dividing):
+
+    .. math::
+
+        \frac{\partial L}{\partial x_{n,c,t,u,v}} = \sum_{i:\ s^d_i \le t < e^d_i}\;
+            \sum_{j:\ s^h_j \le u < e^h_j}\; \sum_{k:\ s^w_k \le v < e^w_k} \frac{G_{n,c,i,j,k}}{n_{ijk}}
 
     Examples
     --------
@@ -210,19 +259,26 @@ class AdaptiveAvgPool3d(AdaptiveAvgPool):
 
 
 class GlobalAvgPool(Module):
-    """Mean over every spatial axis: (N, C, \\*spatial) to (N, C), for 1, 2 or 3 (or more) spatial axes.
+    r"""Mean over every spatial axis: (N, C, \*spatial) to (N, C), for 1, 2 or 3 (or more) spatial axes.
 
     A convenience layer, the same numbers as ``AdaptiveAvgPool(1)`` followed
     by ``Flatten(1)`` (which is how :class:`~lucid.nn.SEModule` spells its
     squeeze, as PyTorch models do); one layer instead of two for a
     classifier head.
 
-    Notes
-    -----
-    .. math:: s_{nc} = \\frac{1}{P}\\sum_{p} x_{ncp}, \\qquad
-              \\frac{\\partial L}{\\partial x_{ncp}} = \\frac{1}{P}\\frac{\\partial L}{\\partial s_{nc}}
+    Forward Calculation
+    -------------------
+    Input (N, C, \*spatial), output (N, C); :math:`p` runs over the :math:`P` spatial positions:
 
-    where :math:`P` is the number of spatial positions.
+    .. math::
+
+        s_{nc} = \frac{1}{P} \sum_{p} x_{ncp}
+
+    Backward Gradient Calculation
+    -----------------------------
+    .. math::
+
+        \frac{\partial L}{\partial x_{ncp}} = \frac{1}{P} \frac{\partial L}{\partial s_{nc}}
 
     Examples
     --------
@@ -243,22 +299,46 @@ __all__ += ["MaxPool2d", "AvgPool2d"]
 
 
 class MaxPool2d(Module):
-    """2-D max pooling layer; see :func:`lucid.nn.functional.max_pool2d`.
-
-    .. math::
-        y_{n,c,i,j} = \\max_{p,q} x_{n,c,\\, s_h i + d_h p - P_h,\\, s_w j + d_w q - P_w}, \\qquad
-        \\frac{\\partial L}{\\partial x} = G \\text{ routed to each window's maximum}
+    r"""2-D max pooling layer; see :func:`lucid.nn.functional.max_pool2d`.
 
     Parameters
     ----------
     kernel_size : int or (int, int)
+        :math:`(KH, KW)`.
     stride : int or (int, int), optional
-        Default ``kernel_size``.
+        :math:`(s_h, s_w)`; default ``kernel_size``.
     padding : int or (int, int)
-        :math:`-\\infty` padding, at most half the kernel.
+        :math:`(P_h, P_w)`, :math:`-\infty` padding on both sides, at most half the kernel.
     dilation : int or (int, int)
+        :math:`(d_h, d_w)`, the spacing between taps.
     ceil_mode : bool
         Round the output size up.
+
+    Forward Calculation
+    -------------------
+    Input (N, C, H, W) (or (C, H, W)), output (N, C, OH, OW); :math:`\tilde x` is :math:`x`
+    read as :math:`-\infty` outside the image, :math:`p, q` run over the taps:
+
+    .. math::
+
+        y_{n,c,i,j} &= \max_{0 \le p < KH,\ 0 \le q < KW}\;
+            \tilde x_{n,c,\; s_h i + d_h p - P_h,\; s_w j + d_w q - P_w} \\
+        OH &= \Bigl\lfloor \frac{H + 2 P_h - d_h (KH - 1) - 1}{s_h} \Bigr\rfloor + 1
+
+    (:math:`OW` alike).  With ``ceil_mode`` the floor becomes a ceiling, and the last window is
+    dropped when it would start past the padded input, i.e. when :math:`(OH - 1)\, s_h \ge H + P_h`.
+    A NaN in a window gives NaN.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`G = \partial L/\partial y` and :math:`(p^*, q^*)_{ij}` the tap where window
+    :math:`(i, j)` attains its maximum (the first in row-major order on ties, as in PyTorch),
+    each :math:`G_{n,c,i,j}` goes to that one pixel; overlapping windows add up:
+
+    .. math::
+
+        u^*_{ij} &= s_h i + d_h p^*_{ij} - P_h, \qquad v^*_{ij} = s_w j + d_w q^*_{ij} - P_w \\
+        \frac{\partial L}{\partial x_{n,c,u,v}} &= \sum_{i,j} G_{n,c,i,j}\, [u^*_{ij} = u]\, [v^*_{ij} = v]
 
     Examples
     --------
@@ -289,22 +369,50 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(Module):
-    """2-D average pooling layer; see :func:`lucid.nn.functional.avg_pool2d`.
-
-    .. math::
-        y_{n,c,i,j} = \\frac{1}{D} \\sum_{p,q} x_{n,c,\\, s_h i + p - P_h,\\, s_w j + q - P_w}, \\qquad
-        \\frac{\\partial L}{\\partial x_{u,v}} = \\sum_{\\text{windows} \\ni (u,v)} \\frac{G_{i,j}}{D}
+    r"""2-D average pooling layer; see :func:`lucid.nn.functional.avg_pool2d`.
 
     Parameters
     ----------
     kernel_size : int or (int, int)
+        :math:`(KH, KW)`.
     stride : int or (int, int), optional
-        Default ``kernel_size``.
+        :math:`(s_h, s_w)`; default ``kernel_size``.
     padding : int or (int, int)
+        :math:`(P_h, P_w)`, zeros on both sides, at most half the kernel.
     ceil_mode : bool
+        Round the output size up (as for :class:`MaxPool2d`).
     count_include_pad : bool
-        Count the zero padding in the divisor :math:`D`.
+        Count the zero padding in the divisor :math:`D_{ij}`.
     divisor_override : int, optional
+        Divide by this instead.
+
+    Forward Calculation
+    -------------------
+    Input (N, C, H, W) (or (C, H, W)), output (N, C, OH, OW) with :math:`OH, OW` as for
+    :class:`MaxPool2d` (dilation 1).  :math:`\tilde x` is :math:`x` read as 0 outside the image;
+    window :math:`(i, j)` starts at :math:`a_i = s_h i - P_h`, :math:`b_j = s_w j - P_w`:
+
+    .. math::
+
+        y_{n,c,i,j} &= \frac{1}{D_{ij}} \sum_{p=0}^{KH-1} \sum_{q=0}^{KW-1} \tilde x_{n,c,\, a_i + p,\, b_j + q} \\
+        D_{ij} &= \bigl(\min(a_i + KH,\, H + P_h) - a_i\bigr)\,\bigl(\min(b_j + KW,\, W + P_w) - b_j\bigr)
+            \quad (\texttt{count\_include\_pad}) \\
+        D_{ij} &= \bigl(\min(a_i + KH,\, H) - \max(a_i, 0)\bigr)\,\bigl(\min(b_j + KW,\, W) - \max(b_j, 0)\bigr)
+            \quad (\text{otherwise})
+
+    or ``divisor_override``.  :math:`D_{ij} = KH \cdot KW` for every window inside the padded
+    input; only the extra windows that ``ceil_mode`` adds (hanging over the bottom/right edge of
+    the padded input) count fewer cells.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`G = \partial L/\partial y`, each window sends :math:`G_{n,c,i,j} / D_{ij}` to every
+    pixel it covers:
+
+    .. math::
+
+        \frac{\partial L}{\partial x_{n,c,u,v}} = \sum_{i,j} \frac{G_{n,c,i,j}}{D_{ij}}\,
+            [a_i \le u < a_i + KH]\, [b_j \le v < b_j + KW]
 
     Examples
     --------
