@@ -266,7 +266,7 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     c = x.shape[axis]
     if t.dtype.kind == "f":  # class probabilities
         _same_shape(x, t, "cross_entropy (probability targets)")
-        q = t.detach() * (1.0 - label_smoothing) + label_smoothing / c
+        q = t * (1.0 - label_smoothing) + label_smoothing / c  # differentiable in the target too, as in PyTorch
         w = 1.0 if weight is None else _broadcast_weight(weight, x, axis)
         loss = -red.sum(logp * q * w, axis=axis)
         return _reduce(loss, reduction)
