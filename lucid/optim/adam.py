@@ -61,7 +61,8 @@ class Adam(Optimizer):
     >>> w = lucid.tensor([1.0, -2.0], requires_grad=True)
     >>> opt = optim.Adam([w], lr=0.1)
     >>> (w * w).sum().backward()
-    >>> opt.step()   # the first step moves each weight by about lr, against its gradient's sign
+    >>> # the first step moves each weight by about lr, against its gradient's sign
+    >>> opt.step()
     >>> w.numpy().round(4)
     array([ 0.9, -1.9], dtype=float32)
     """

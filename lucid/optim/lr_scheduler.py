@@ -114,7 +114,8 @@ class LRScheduler:
         >>> sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
         >>> sched.step()
         >>> saved_opt, saved_sched = opt.state_dict(), sched.state_dict()
-        >>> opt2 = optim.SGD([w], lr=0.1)           # resume: optimizer first, then a new scheduler
+        >>> # resume: optimizer first, then a new scheduler
+        >>> opt2 = optim.SGD([w], lr=0.1)
         >>> opt2.load_state_dict(saved_opt)
         >>> sched2 = optim.lr_scheduler.StepLR(opt2, step_size=1, gamma=0.5)
         >>> sched2.load_state_dict(saved_sched)

@@ -43,7 +43,8 @@ class Optimizer:
     --------
     >>> import lucid
     >>> from lucid import optim
-    >>> w, b = lucid.zeros(2, requires_grad=True), lucid.zeros(1, requires_grad=True)
+    >>> w = lucid.zeros(2, requires_grad=True)
+    >>> b = lucid.zeros(1, requires_grad=True)
     >>> opt = optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.5}], lr=0.1)
     >>> [g["lr"] for g in opt.param_groups]
     [0.1, 0.5]
@@ -75,7 +76,8 @@ class Optimizer:
         >>> import lucid
         >>> from lucid import optim
         >>> opt = optim.SGD([lucid.zeros(1, requires_grad=True)], lr=0.1)
-        >>> opt.add_param_group({"params": [lucid.zeros(2, requires_grad=True)], "lr": 0.01})
+        >>> extra = lucid.zeros(2, requires_grad=True)
+        >>> opt.add_param_group({"params": [extra], "lr": 0.01})
         >>> len(opt.param_groups)
         2
         """

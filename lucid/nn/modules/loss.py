@@ -106,7 +106,8 @@ class L1Loss(_Loss):
     --------
     >>> import lucid
     >>> from lucid import nn
-    >>> nn.L1Loss(reduction="none")(lucid.tensor([1.0, 2.0]), lucid.tensor([0.0, 4.0]))
+    >>> loss = nn.L1Loss(reduction="none")
+    >>> loss(lucid.tensor([1.0, 2.0]), lucid.tensor([0.0, 4.0]))
     Tensor([1., 2.])
     """
 

@@ -11,11 +11,13 @@ from lucid.ops._args import tensor_arg
 from lucid.ops.shape import reshape
 from lucid.tensor import Tensor
 
+import numpy as np  # noqa: F401  (the course's doctest example writes Tensor(np.random.randn(...)))
+
 __all__ = ["SEModule"]
 
 
 class SEModule(Module):
-    """Squeeze-and-Excitation block: reweight each channel by a gate computed from the whole input.
+    r"""Squeeze-and-Excitation block: reweight each channel by a gate computed from the whole input.
 
     The block of Hu, Shen and Sun [1]_ [2]_, composed of registered layers:
     ``AdaptiveAvgPool(1)``, ``Flatten``, ``Linear``, ``ReLU``, ``Linear``
@@ -38,109 +40,107 @@ class SEModule(Module):
     reduction : int
         :math:`r`.
     hidden_channels : int
-        :math:`h = \\max(1, \\lfloor C / r \\rfloor)`: the clamp keeps one
+        :math:`h = \max(1, \lfloor C / r \rfloor)`: the clamp keeps one
         hidden unit when :math:`r > C` (e.g. :math:`C = 4, r = 16`).
     use_bias : bool
         The ``bias`` argument.
     pool : AdaptiveAvgPool
-        ``AdaptiveAvgPool(1)``, the squeeze: (N, C, \\*spatial) to
+        ``AdaptiveAvgPool(1)``, the squeeze: (N, C, \*spatial) to
         (N, C, 1, ..., 1), the mean of each channel.
     flatten : Flatten
         ``Flatten(1)``: (N, C, 1, ..., 1) to (N, C).
     fc1 : Linear
-        ``Linear(C, h, bias)``, weight :math:`W_1 \\in \\mathbb{R}^{h \\times C}`, bias :math:`b_1`.
+        ``Linear(C, h, bias)``, weight :math:`W_1 \in \mathbb{R}^{h \times C}`, bias :math:`b_1`.
     relu : ReLU
+        The nonlinearity between the two linear layers.
     fc2 : Linear
-        ``Linear(h, C, bias)``, weight :math:`W_2 \\in \\mathbb{R}^{C \\times h}`, bias :math:`b_2`.
+        ``Linear(h, C, bias)``, weight :math:`W_2 \in \mathbb{R}^{C \times h}`, bias :math:`b_2`.
     sigmoid : Sigmoid
         The gate, with values in (0, 1).
 
-    Notes
-    -----
-    **Shapes.** Input :math:`x` of shape (N, C, \\*spatial) with one, two or
-    three (or more) spatial axes, e.g. (N, C, L), (N, C, H, W) or
-    (N, C, D, H, W); the output has the input's shape.  Let :math:`p` run
-    over the :math:`P` spatial positions.
-
-    **Forward**, layer by layer (:math:`h` the hidden width):
+    Forward Calculation
+    -------------------
+    Input :math:`x` of shape (N, C, \*spatial) with one, two or three (or
+    more) spatial axes, e.g. (N, C, L), (N, C, H, W) or (N, C, D, H, W); the
+    output has the input's shape.  :math:`p` runs over the :math:`P` spatial
+    positions.  Layer by layer:
 
     ===============  ================================  ====================================
     layer            step                              output shape
     ===============  ================================  ====================================
-    (input)          :math:`x`                         (N, C, \\*spatial)
-    ``pool``         squeeze: ``AdaptiveAvgPool(1)``   (N, C, \\*1), that is (N, C, 1, ..., 1)
+    (input)          :math:`x`                         (N, C, \*spatial)
+    ``pool``         squeeze: ``AdaptiveAvgPool(1)``   (N, C, \*1), that is (N, C, 1, ..., 1)
     ``flatten``      ``Flatten(1)``                    (N, C)
     ``fc1``          excitation: ``Linear(C, h)``      (N, h)
     ``relu``         ``ReLU()``                        (N, h)
     ``fc2``          ``Linear(h, C)``                  (N, C)
     ``sigmoid``      ``Sigmoid()``: the gates          (N, C), values in (0, 1)
-    (scale)          reshape to (N, C, \\*1), multiply  (N, C, \\*spatial)
+    (scale)          reshape to (N, C, \*1), multiply  (N, C, \*spatial)
     ===============  ================================  ====================================
 
     .. math::
 
-        \\text{squeeze (pool):} \\quad m_{nc1 \\dots 1} = \\frac{1}{P} \\sum_{p} x_{ncp},
-            \\qquad m \\in \\mathbb{R}^{N \\times C \\times 1 \\times \\dots \\times 1}
+        m_{nc1 \dots 1} &= \frac{1}{P} \sum_{p} x_{ncp} \qquad \text{pool (squeeze)} \\
+        s_{nc} &= m_{nc1 \dots 1} \qquad \text{flatten} \\
+        a &= s W_1^\top + b_1 \qquad \text{fc1} \\
+        z &= \max(a, 0) \qquad \text{relu} \\
+        e &= z W_2^\top + b_2 \qquad \text{fc2} \\
+        g &= \sigma(e) \in (0, 1)^{N \times C} \qquad \text{sigmoid} \\
+        y_{ncp} &= x_{ncp}\, g_{nc} \qquad \text{scale}
 
-        \\text{flatten:} \\quad s_{nc} = m_{nc1 \\dots 1}, \\qquad s \\in \\mathbb{R}^{N \\times C}
-
-        \\text{excitation:} \\quad a = s W_1^\\top + b_1, \\quad z = \\max(a, 0), \\quad
-            e = z W_2^\\top + b_2, \\quad g = \\sigma(e) \\in (0, 1)^{N \\times C}
-
-        \\text{scale:} \\quad y_{ncp} = x_{ncp}\\, g_{nc}
-
-    **Backward.** With :math:`G = \\partial L / \\partial y`, the gradient
-    flows back through the same layers in reverse:
-
-    .. math::
-
-        \\frac{\\partial L}{\\partial g_{nc}} &= \\sum_p G_{ncp}\\, x_{ncp} \\\\
-        \\frac{\\partial L}{\\partial e} &= \\frac{\\partial L}{\\partial g} \\odot g \\odot (1 - g), \\qquad
-        \\frac{\\partial L}{\\partial z} = \\frac{\\partial L}{\\partial e} W_2, \\qquad
-        \\frac{\\partial L}{\\partial a} = \\frac{\\partial L}{\\partial z} \\odot [a > 0] \\\\
-        \\frac{\\partial L}{\\partial s} &= \\frac{\\partial L}{\\partial a} W_1 \\\\
-        \\frac{\\partial L}{\\partial W_2} &= \\Bigl(\\frac{\\partial L}{\\partial e}\\Bigr)^{\\!\\top} z, \\quad
-        \\frac{\\partial L}{\\partial b_2} = \\sum_n \\frac{\\partial L}{\\partial e_n}, \\quad
-        \\frac{\\partial L}{\\partial W_1} = \\Bigl(\\frac{\\partial L}{\\partial a}\\Bigr)^{\\!\\top} s, \\quad
-        \\frac{\\partial L}{\\partial b_1} = \\sum_n \\frac{\\partial L}{\\partial a_n}
-
-    and the input receives gradient along **two paths**, because :math:`x`
-    is used twice (it is scaled, and it is squeezed to compute its own gate):
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`G = \partial L / \partial y`, the gradient flows back through
+    the same layers in reverse (:math:`\odot` elementwise, :math:`[\cdot]` 1 when true):
 
     .. math::
 
-        \\frac{\\partial L}{\\partial x_{ncp}} =
-            \\underbrace{G_{ncp}\\, g_{nc}}_{\\text{through the scale}}
-            \\;+\\; \\underbrace{\\frac{1}{P} \\frac{\\partial L}{\\partial s_{nc}}}_{\\text{through the squeeze}} .
+        \frac{\partial L}{\partial g_{nc}} &= \sum_p G_{ncp}\, x_{ncp} \\
+        \frac{\partial L}{\partial e} &= \frac{\partial L}{\partial g} \odot g \odot (1 - g) \\
+        \frac{\partial L}{\partial W_2} &= \Bigl(\frac{\partial L}{\partial e}\Bigr)^{\!\top} z \\
+        \frac{\partial L}{\partial b_2} &= \sum_n \frac{\partial L}{\partial e_n} \\
+        \frac{\partial L}{\partial z} &= \frac{\partial L}{\partial e}\, W_2 \\
+        \frac{\partial L}{\partial a} &= \frac{\partial L}{\partial z} \odot [a > 0] \\
+        \frac{\partial L}{\partial W_1} &= \Bigl(\frac{\partial L}{\partial a}\Bigr)^{\!\top} s \\
+        \frac{\partial L}{\partial b_1} &= \sum_n \frac{\partial L}{\partial a_n} \\
+        \frac{\partial L}{\partial s} &= \frac{\partial L}{\partial a}\, W_1 \\
+        \frac{\partial L}{\partial x_{ncp}} &= G_{ncp}\, g_{nc} + \frac{1}{P} \frac{\partial L}{\partial s_{nc}}
 
-    None of this is written by hand: the pool (one sum over the spatial
-    block), ``flatten``, ``linear`` (the affine map of each ``Linear``),
-    ``relu``, ``sigmoid``, ``reshape`` and ``mul`` each know their own
-    backward, and the engine adds the two paths into ``x.grad``.
-
-    **Parameters.** :math:`2 C h` weights, plus :math:`C + h` biases when
-    ``bias=True``; for :math:`C = 64, r = 16` that is :math:`2 \\cdot 64
-    \\cdot 4 + 64 + 4 = 580`.
-
-    **Input dtype.** A floating-point input is required: an integer or
-    boolean tensor raises ``TypeError`` (convert it with ``x.float()``), as in
-    every layer with float parameters.
-
-    **Batch axis.** The batch axis is required: an unbatched (C, H, W)
-    would be indistinguishable from a batched (N, C, L).  Add one with
-    ``x.unsqueeze(0)``.
-
-    References
-    ----------
-    .. [1] J. Hu, L. Shen and G. Sun, "Squeeze-and-Excitation Networks",
-       CVPR 2018, pp. 7132-7141.
-    .. [2] J. Hu, L. Shen, S. Albanie, G. Sun and E. Wu, "Squeeze-and-Excitation
-       Networks", IEEE TPAMI 42(8), 2020, pp. 2011-2023.
+    The input receives gradient along **two paths**, because :math:`x` is used
+    twice: it is scaled (the first term), and it is squeezed to compute its
+    own gate (the second).  None of this is written by hand: the pool (one
+    sum over the spatial block), ``flatten``, ``linear`` (the affine map of
+    each ``Linear``), ``relu``, ``sigmoid``, ``reshape`` and ``mul`` each
+    know their own backward, and the engine adds the two paths into ``x.grad``.
 
     Examples
     --------
+    The course's example (there, as here, ``np`` is NumPy and ``Tensor`` is
+    :class:`lucid.Tensor`):
+
+    >>> import lucid.nn as nn
+    >>> module = nn.SEModule(in_channels=64, reduction=16)
+    >>> input_tensor = Tensor(np.random.randn(8, 64, 32, 32))  # Shape: (N, C, H, W)
+    >>> output = module(input_tensor)  # Forward pass
+    >>> print(output.shape)
+    (8, 64, 32, 32)
+
+    The parameters are float32.  A float32 input gives a float32 output;
+    ``np.random.randn`` makes float64, and a float64 input is computed in
+    float64 (NumPy's promotion, as in ``Linear``) and gives float64:
+
+    >>> input_tensor.dtype, output.dtype
+    (dtype('float64'), dtype('float64'))
+    >>> x32 = Tensor(np.random.randn(8, 64, 32, 32).astype(np.float32))
+    >>> module(x32).dtype
+    dtype('float32')
+    >>> module.fc1.weight.dtype
+    dtype('float32')
+
+    The layers, their output shapes and the parameter count
+    (:math:`2 C h + C + h = 2 \cdot 64 \cdot 4 + 64 + 4 = 580`):
+
     >>> import lucid
-    >>> from lucid import nn
     >>> se = nn.SEModule(in_channels=64, reduction=16)
     >>> se
     SEModule(
@@ -166,21 +166,49 @@ class SEModule(Module):
     ====================================================
     Total params: 580
     ...
+
+    The backward pass reaches the input and every parameter:
+
     >>> x = lucid.randn(8, 64, 32, 32, requires_grad=True)
     >>> y = se(x)
-    >>> y.shape
-    (8, 64, 32, 32)
     >>> y.sum().backward()
     >>> x.grad.shape, se.fc1.weight.grad.shape
     ((8, 64, 32, 32), (4, 64))
-    >>> sum(p.size for p in se.parameters())
-    580
     >>> nn.SEModule(4).hidden_channels  # max(1, 4 // 16)
     1
+
+    A wrong channel count is an error that names both:
+
     >>> se(lucid.zeros((8, 32, 16, 16)))
     Traceback (most recent call last):
         ...
-    ValueError: SEModule(in_channels=64) got input with 32 channels (shape (8, 32, 16, 16))
+    ValueError: SEModule(in_channels=64) got input with 32 channels
+    (shape (8, 32, 16, 16))
+
+    Notes
+    -----
+    SE blocks are meant to be inserted into existing architectures: after
+    the last convolution of each residual block of a ResNet (before the
+    addition of the shortcut), or in each block of a DenseNet or Inception
+    network, where they recalibrate the block's channels.  Their overhead
+    is small: :math:`2C^2/r` weights per block (a few percent of a ResNet-50's
+    parameters with :math:`r = 16`) and a negligible share of the
+    computation, since they act on the pooled (N, C) vectors.
+
+    **Input dtype.** A floating-point input is required: an integer or
+    boolean tensor raises ``TypeError`` (convert it with ``x.float()``), as in
+    every layer with float parameters.
+
+    **Batch axis.** The batch axis is required: an unbatched (C, H, W)
+    would be indistinguishable from a batched (N, C, L).  Add one with
+    ``x.unsqueeze(0)``.
+
+    References
+    ----------
+    .. [1] J. Hu, L. Shen and G. Sun, "Squeeze-and-Excitation Networks",
+       CVPR 2018, pp. 7132-7141.
+    .. [2] J. Hu, L. Shen, S. Albanie, G. Sun and E. Wu, "Squeeze-and-Excitation
+       Networks", IEEE TPAMI 42(8), 2020, pp. 2011-2023.
     """
 
     def __init__(self, in_channels: int, reduction: int = 16, bias: bool = True) -> None:
