@@ -55,3 +55,13 @@ def test_gates_per_class_and_pictures(tmp_path):
     paths = example.save_pictures(history, gates, str(tmp_path), se=True)
     assert [Path(p).name for p in paths] == ["training_curves.png", "se_gates.png"]
     assert all(Path(p).stat().st_size > 1000 for p in paths)
+
+
+def test_ablation_table_and_picture(tmp_path):
+    pytest.importorskip("matplotlib")
+    example = _load_example()
+    results = {"SE": [0.98, 0.99, 0.97], "no-SE": [0.985, 0.98, 0.97]}
+    table = example.ablation_table(results, {"SE": 120, "no-SE": 100})
+    assert "98.00% ± 1.00%" in table and "SE-noSE" in table
+    path = example.save_ablation_picture(results, range(3), str(tmp_path / "a.png"), "t", {"SE": 120, "no-SE": 100})
+    assert Path(path).stat().st_size > 1000
