@@ -1,12 +1,11 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay."""
 from __future__ import annotations
 
-import math
 from typing import Iterable
 
 from lucid import backend
 from lucid.autograd.grad_mode import no_grad
-from lucid.optim.optimizer import Optimizer, _non_negative, _number, _write
+from lucid.optim.optimizer import Optimizer, _non_negative, _number
 
 __all__ = ["Adam", "AdamW"]
 
@@ -92,8 +91,7 @@ class Adam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                xp = backend.xp_of(p.data)
-                g = -p.grad if group["maximize"] else p.grad
+                g = p.grad
                 state = self.state.setdefault(p, {})
                 if not state:
                     state["step"] = 0
@@ -102,21 +100,13 @@ class Adam(Optimizer):
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"] = backend.zeros(p.data.shape, p.data.dtype, like=p.data)
                 state["step"] += 1
-                t = state["step"]
-                if wd != 0:
-                    if self._decoupled:
-                        _write(p, p.data * (1 - lr * wd))
-                    else:
-                        g = g + wd * p.data
-                m, v = state["exp_avg"], state["exp_avg_sq"]
-                m += (1 - b1) * (g - m)
-                v *= b2
-                v += (1 - b2) * (g * g)
-                if group["amsgrad"]:
-                    state["max_exp_avg_sq"][...] = xp.maximum(state["max_exp_avg_sq"], v)
-                    v = state["max_exp_avg_sq"]
-                denom = xp.sqrt(v) / math.sqrt(1 - b2 ** t) + eps
-                _write(p, p.data - (lr / (1 - b1 ** t)) * (m / denom))
+                # One fused update of p.data, exp_avg and exp_avg_sq in place: one kernel on a GPU.
+                backend.adam_step(p.data, g, state["exp_avg"], state["exp_avg_sq"],
+                                  state["max_exp_avg_sq"] if group["amsgrad"] else None, lr=lr, betas=(b1, b2),
+                                  eps=eps, weight_decay=wd, decoupled=self._decoupled, step=state["step"],
+                                  maximize=group["maximize"])
+                # in-place writes, like PyTorch's p.mul_ (AdamW's decay) and p.addcdiv_
+                p._version[0] += 2 if (self._decoupled and wd != 0) else 1
 
 
 class AdamW(Adam):

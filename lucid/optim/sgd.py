@@ -5,7 +5,7 @@ from typing import Iterable
 
 from lucid.autograd.grad_mode import no_grad
 from lucid import backend
-from lucid.optim.optimizer import Optimizer, _non_negative, _number, _write
+from lucid.optim.optimizer import Optimizer, _non_negative, _number
 
 __all__ = ["SGD"]
 
@@ -86,18 +86,11 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                d = -p.grad if group["maximize"] else p.grad
-                if wd != 0:
-                    d = d + wd * p.data
+                # One fused update of p.data (and the momentum buffer) in place: one kernel on a GPU.
+                state = self.state.setdefault(p, {}) if mu != 0 else None
+                buf = backend.sgd_step(p.data, p.grad, state.get("momentum_buffer") if mu != 0 else None,
+                                       lr=lr, momentum=mu, dampening=tau, weight_decay=wd, nesterov=nesterov,
+                                       maximize=group["maximize"])
                 if mu != 0:
-                    state = self.state.setdefault(p, {})
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        # An array of its own, even for a 0-d parameter: NumPy's ``d * 1`` would give a
-                        # scalar, and the in-place updates below would then rebind a local name only.
-                        buf = state["momentum_buffer"] = backend.xp_of(p.data).asarray(d, copy=True)
-                    else:
-                        buf *= mu  # in place: state["momentum_buffer"] is this same array
-                        buf += (1 - tau) * d
-                    d = d + mu * buf if nesterov else buf
-                _write(p, p.data - lr * d)
+                    state["momentum_buffer"] = buf
+                p._version[0] += 1  # an in-place write, like p.data.copy_(...)

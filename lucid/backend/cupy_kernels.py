@@ -1,0 +1,121 @@
+"""CuPy's side of the fused primitives in :mod:`lucid.backend.fused`: one kernel launch each.
+
+On a GPU a small op costs its launch (15-20 us each on an H200, measured),
+not its arithmetic, so an update that NumPy does as ten ufunc calls is one
+``ElementwiseKernel`` here, and a reduction of a product is one
+``ReductionKernel`` (no full-size temporary for the product).  Each kernel is
+written as the same formula as the NumPy path in ``fused.py``, line for line,
+so the two read side by side; they agree to float rounding (the GPU compiler
+may fuse a multiply and an add into one FMA).
+
+CuPy is imported inside the functions (and ``fused.py`` imports this module
+only when it meets a CuPy array), so ``import lucid`` never loads CuPy and
+the CPU test suite can import this module.  CuPy
+compiles each kernel on first use (about a second each) and keeps the
+binary in its on-disk cache (``~/.cupy/kernel_cache``), so later runs start
+fast.
+"""
+from __future__ import annotations
+
+import functools
+
+# flag bits shared by the kernels and their callers
+MAXIMIZE, WEIGHT_DECAY, DECOUPLED, FIRST, NESTEROV = 1, 2, 4, 8, 16
+
+
+def expit(x):
+    """The logistic sigmoid in one kernel (CuPy's own ``expit``: exact 0 and 1 far out, no overflow)."""
+    import cupyx.scipy.special
+
+    return cupyx.scipy.special.expit(x)
+
+
+def empty_like(array):
+    """An uninitialised CuPy array like ``array``."""
+    import cupy
+
+    return cupy.empty_like(array)
+
+
+@functools.cache
+def _sum_of_product_kernel():
+    import cupy
+
+    return cupy.ReductionKernel("T a, T b", "T y", "a * b", "a + b", "y = a", "0", "lucid_sum_of_product")
+
+
+def sum_of_product(a, b, axis, keepdims):
+    """``sum(a * b, axis)`` in one pass that reads ``a`` and ``b`` once and writes only the sums."""
+    if b.shape != a.shape:
+        import cupy
+
+        b = cupy.broadcast_to(b, a.shape)  # a view: stride 0 along the stretched axes
+    return _sum_of_product_kernel()(a, b, axis=axis, keepdims=keepdims)
+
+
+# SGD: d = +-g (+ wd p);  buf = d (first step) or mu buf + (1 - tau) d;  u = d + mu buf (Nesterov) or buf;
+# p -= lr u.  Without momentum there is no buffer, so that is a kernel of its own.
+_SGD_DIRECTION = """
+T d = (flags & 1) ? -g : g;
+if (flags & 2) d = d + wd * p;
+"""
+
+
+@functools.cache
+def _sgd_kernel(momentum: bool):
+    import cupy
+
+    if not momentum:
+        return cupy.ElementwiseKernel("T g, T lr, T wd, int32 flags", "T p",
+                                      _SGD_DIRECTION + "p = p - lr * d;", "lucid_sgd_step")
+    body = _SGD_DIRECTION + """
+if (flags & 8) buf = d; else buf = buf * mu + damp1 * d;
+T u = (flags & 16) ? d + mu * buf : buf;
+p = p - lr * u;
+"""
+    return cupy.ElementwiseKernel("T g, T lr, T wd, T mu, T damp1, int32 flags", "T p, T buf", body,
+                                  "lucid_sgd_momentum_step")
+
+
+def sgd_step(p, g, buf, lr, wd, mu, damp1, flags):
+    """One SGD update of ``p`` (and ``buf``) in place: one kernel launch."""
+    t = p.dtype.type
+    if buf is None:
+        _sgd_kernel(False)(g, t(lr), t(wd), flags, p)
+    else:
+        _sgd_kernel(True)(g, t(lr), t(wd), t(mu), t(damp1), flags, p, buf)
+
+
+# Adam / AdamW: g = +-g;  p *= 1 - lr wd (decoupled) or g += wd p (L2);  m += (1 - b1)(g - m);
+# v = b2 v + (1 - b2) g^2;  (amsgrad: vmax = max(vmax, v), used for v);  p -= lr_t m / (sqrt(v) / c2 + eps)
+_ADAM_BODY = """
+T gg = (flags & 1) ? -g : g;
+if (flags & 4) p = p * decay;
+else if (flags & 2) gg = gg + wd * p;
+m = m + b1c * (gg - m);
+v = v * b2 + b2c * (gg * gg);
+T vv = v;
+{amsgrad}
+p = p - step_size * (m / (sqrt(vv) / c2 + eps));
+"""
+_AMSGRAD = "vmax = (v > vmax || v != v) ? v : vmax; vv = vmax;  /* NaN wins, as in numpy.maximum */"
+
+
+@functools.cache
+def _adam_kernel(amsgrad: bool):
+    import cupy
+
+    outs = "T p, T m, T v, T vmax" if amsgrad else "T p, T m, T v"
+    return cupy.ElementwiseKernel("T g, T step_size, T b1c, T b2, T b2c, T c2, T eps, T wd, T decay, int32 flags",
+                                  outs, _ADAM_BODY.replace("{amsgrad}", _AMSGRAD if amsgrad else ""),
+                                  "lucid_adam_amsgrad_step" if amsgrad else "lucid_adam_step")
+
+
+def adam_step(p, g, m, v, vmax, step_size, b1c, b2, b2c, c2, eps, wd, decay, flags):
+    """One Adam/AdamW update of ``p``, ``m``, ``v`` (and ``vmax``) in place: one kernel launch."""
+    t = p.dtype.type
+    scalars = (t(step_size), t(b1c), t(b2), t(b2c), t(c2), t(eps), t(wd), t(decay), flags)
+    if vmax is None:
+        _adam_kernel(False)(g, *scalars, p, m, v)
+    else:
+        _adam_kernel(True)(g, *scalars, p, m, v, vmax)
