@@ -138,6 +138,8 @@ class CopySlices(Function):
               \\frac{\\partial L}{\\partial v} = g[\\text{region}]
     """
 
+    double_backward = True
+
     @staticmethod
     def forward(ctx, base, value, chain):
         ctx.chain = chain
@@ -147,10 +149,17 @@ class CopySlices(Function):
     def backward(ctx, grad):
         g_base = g_value = None
         if ctx.needs_input_grad[1]:
-            g_value = region(grad, ctx.chain)
+            g_value = region(grad, ctx.chain)  # on a Tensor, the chain's ops are lucid ops: recorded
         if ctx.needs_input_grad[0]:
-            g_base = backend.xp_of(grad).asarray(grad, copy=True)
-            region(g_base, ctx.chain)[...] = 0
+            if isinstance(grad, Tensor):  # recorded (create_graph): out of place, the region masked
+                data = grad.data
+                xa = backend.xp_of(data)
+                written = xa.zeros(data.shape, dtype=xa.bool, **backend.device_kwargs(data))
+                region(written, ctx.chain)[...] = True
+                g_base = backend.xp_of(grad).where(written, 0.0, grad)
+            else:
+                g_base = backend.xp_of(grad).asarray(grad, copy=True)
+                region(g_base, ctx.chain)[...] = 0
         return g_base, g_value, None
 
 

@@ -19,12 +19,15 @@ from lucid.tensor import Tensor
 class Sigmoid(Function):
     """y = 1 / (1 + exp(-x));  dL/dx = g * y * (1 - y)"""
 
+    double_backward = True
+
     floating = True
 
     @staticmethod
     def forward(ctx, x):
         xp = backend.xp_of(x)
         y = xp.exp(-xp.logaddexp(0.0, -x))  # exact 0 and 1 at -/+1e4, no overflow warning
+        y = backend.ensure_array(y)  # 0-d: NumPy gives a scalar, which must be saved as the output (create_graph)
         ctx.save(y)
         return y
 
@@ -36,6 +39,8 @@ class Sigmoid(Function):
 
 class ReLU(Function):
     """y = max(x, 0);  dL/dx = g where y != 0, else 0 (0 at x = 0; g at x = NaN, as in PyTorch)"""
+
+    double_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -54,6 +59,8 @@ class ReLU(Function):
 class LeakyReLU(Function):
     """y = x if x > 0 else a*x;  dL/dx = g if x > 0 else a*g"""
 
+    double_backward = True
+
     @staticmethod
     def forward(ctx, x, negative_slope):
         xp = backend.xp_of(x)
@@ -70,6 +77,8 @@ class LeakyReLU(Function):
 
 class GELU(Function):
     """y = x * Phi(x);  dL/dx = g * (Phi(x) + x * phi(x))   (or the tanh approximation)"""
+
+    double_backward = True
 
     floating = True
 
@@ -92,14 +101,33 @@ class GELU(Function):
             t = xp.tanh(k * (x + 0.044715 * x * x * x))
             d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
         else:
-            cdf = 0.5 * (1 + erf(x / math.sqrt(2)))
+            # erf works on arrays only: under create_graph (x a Tensor) the CDF is its own op, whose gradient is the pdf
+            cdf = NormalCDF.apply(x) if isinstance(x, Tensor) else 0.5 * (1 + erf(x / math.sqrt(2)))
             pdf = xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
             d = cdf + x * pdf
         return grad * d, None
 
 
+class NormalCDF(Function):
+    """y = Phi(x) = (1 + erf(x / sqrt 2)) / 2;  dL/dx = g * phi(x)   (GELU's double backward)"""
+
+    double_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save(x)
+        return 0.5 * (1 + erf(x / math.sqrt(2)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return (grad * backend.xp_of(x).exp(-0.5 * x * x) / math.sqrt(2 * math.pi),)
+
+
 class Softplus(Function):
     """y = log(1 + exp(b x)) / b  (x where b x > threshold);  dL/dx = g * sigmoid(b x)"""
+
+    double_backward = True
 
     floating = True
 
@@ -123,6 +151,8 @@ class Softplus(Function):
 class Softmax(Function):
     """y = exp(x - logsumexp(x));  dL/dx = y * (g - sum(g * y))  (sums along the axis)"""
 
+    double_backward = True
+
     floating = True
 
     @staticmethod
@@ -131,7 +161,7 @@ class Softmax(Function):
         ctx.axis = axis
         shifted = x - max_keepdims(x, axis)  # an empty axis gives an empty result, as in PyTorch
         e = xp.exp(shifted)
-        y = e / xp.sum(e, axis=axis, keepdims=True)
+        y = backend.ensure_array(e / xp.sum(e, axis=axis, keepdims=True))
         ctx.save(y)
         return y
 
@@ -145,6 +175,8 @@ class Softmax(Function):
 class LogSoftmax(Function):
     """y = x - logsumexp(x);  dL/dx = g - exp(y) * sum(g)  (sums along the axis)"""
 
+    double_backward = True
+
     floating = True
 
     @staticmethod
@@ -152,7 +184,7 @@ class LogSoftmax(Function):
         xp = backend.xp_of(x)
         ctx.axis = axis
         shifted = x - max_keepdims(x, axis)
-        y = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+        y = backend.ensure_array(shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True)))
         ctx.save(y)
         return y
 

@@ -10,6 +10,8 @@ from lucid.tensor import Tensor
 class Maximum(Function):
     """y = max(a, b);  the gradient goes to the larger input, half to each at ties (as PyTorch)"""
 
+    double_backward = True
+
     promote = (0, 1)
 
     @staticmethod
@@ -24,6 +26,8 @@ class Maximum(Function):
 
 class Minimum(Function):
     """y = min(a, b);  the gradient goes to the smaller input, half to each at ties"""
+
+    double_backward = True
 
     promote = (0, 1)
 
@@ -55,6 +59,8 @@ def _split(ctx, grad, larger: bool):
 class Clip(Function):
     """y = min(max(x, lo), hi);  dL/dx = g where lo <= x <= hi, else 0"""
 
+    double_backward = True
+
     promote = (0, 1, 2)  # an int tensor clipped to float bounds becomes float, as in NumPy
 
     @staticmethod
@@ -78,6 +84,8 @@ class Clip(Function):
 
 class Where(Function):
     """y = a where cond else b;  dL/da = g where cond, dL/db = g elsewhere"""
+
+    double_backward = True
 
     promote = (1, 2)
 

@@ -10,6 +10,8 @@ from lucid.tensor import Tensor
 class Clone(Function):
     """y = a copy of x;  dL/dx = g"""
 
+    double_backward = True
+
     @staticmethod
     def forward(ctx, x):
         return backend.xp_of(x).asarray(x, copy=True)
@@ -21,6 +23,8 @@ class Clone(Function):
 
 class AsType(Function):
     """y = x cast to another dtype;  dL/dx = g cast back to x's dtype"""
+
+    double_backward = True
 
     @staticmethod
     def forward(ctx, x, dtype):
@@ -36,6 +40,8 @@ class AsType(Function):
 class ToDevice(Function):
     """y = x on another device;  dL/dx = g moved back"""
 
+    double_backward = True
+
     @staticmethod
     def forward(ctx, x, device):
         ctx.device = backend.device_of(x)
@@ -43,6 +49,8 @@ class ToDevice(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        if isinstance(grad, Tensor):  # recorded (create_graph): the move back is this op again
+            return ToDevice.apply(grad, ctx.device), None
         return backend.to_device(grad, ctx.device), None
 
 

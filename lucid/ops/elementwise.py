@@ -14,11 +14,13 @@ from lucid.tensor import Tensor
 class Exp(Function):
     """y = exp(x);  dL/dx = g * y"""
 
+    double_backward = True
+
     floating = True
 
     @staticmethod
     def forward(ctx, x):
-        y = backend.xp_of(x).exp(x)
+        y = backend.ensure_array(backend.xp_of(x).exp(x))  # 0-d: NumPy gives a scalar, which must be saved as the output
         ctx.save(y)
         return y
 
@@ -30,6 +32,8 @@ class Exp(Function):
 
 class Log(Function):
     """y = ln(x);  dL/dx = g / x"""
+
+    double_backward = True
 
     floating = True
 
@@ -47,6 +51,8 @@ class Log(Function):
 class Log1p(Function):
     """y = ln(1 + x);  dL/dx = g / (1 + x)"""
 
+    double_backward = True
+
     floating = True
 
     @staticmethod
@@ -63,11 +69,13 @@ class Log1p(Function):
 class Sqrt(Function):
     """y = sqrt(x);  dL/dx = g / (2 y)"""
 
+    double_backward = True
+
     floating = True
 
     @staticmethod
     def forward(ctx, x):
-        y = backend.xp_of(x).sqrt(x)
+        y = backend.ensure_array(backend.xp_of(x).sqrt(x))
         ctx.save(y)
         return y
 
@@ -79,6 +87,8 @@ class Sqrt(Function):
 
 class Abs(Function):
     """y = |x|;  dL/dx = g * sign(x)  (0 at x = 0 and at NaN, as in PyTorch)"""
+
+    double_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -96,6 +106,8 @@ class Abs(Function):
 class Sin(Function):
     """y = sin(x);  dL/dx = g * cos(x)"""
 
+    double_backward = True
+
     floating = True
 
     @staticmethod
@@ -111,6 +123,8 @@ class Sin(Function):
 
 class Cos(Function):
     """y = cos(x);  dL/dx = -g * sin(x)"""
+
+    double_backward = True
 
     floating = True
 
@@ -128,11 +142,13 @@ class Cos(Function):
 class Tanh(Function):
     """y = tanh(x);  dL/dx = g * (1 - y**2)"""
 
+    double_backward = True
+
     floating = True
 
     @staticmethod
     def forward(ctx, x):
-        y = backend.xp_of(x).tanh(x)
+        y = backend.ensure_array(backend.xp_of(x).tanh(x))
         ctx.save(y)
         return y
 

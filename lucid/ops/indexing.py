@@ -7,6 +7,7 @@ indices *add up* (a scatter-add, from :func:`lucid.backend.index_add`).
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -73,6 +74,8 @@ def _single_array_axis(index: tuple, ndim: int):
 class GetItem(Function):
     """y = x[index];  dL/dx = zeros with g scattered (added) at the indexed places"""
 
+    double_backward = True
+
     is_view = True  # basic indexing gives a view; integer arrays and masks copy (apply checks the memory)
 
     @staticmethod
@@ -89,23 +92,51 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        index = ctx.index
-        out = backend.zeros(ctx.shape, ctx.dtype, like=grad)
-        if all(_is_basic(i) for i in index) or _is_mask(index):
-            plain = tuple(i for i in index if i is not None)  # the array API cannot assign through None
-            if len(plain) != len(index):
-                grad = backend.reshape(grad, out[plain].shape)  # drop the new length-1 axes
-            out[_key(plain)] = grad  # no position is hit twice: a plain assignment is the sum
-            return out, None
-        if type(grad) is np.ndarray:
-            np.add.at(out, index, grad)
-            return out, None
-        single = _single_array_axis(index, len(ctx.shape))
-        if single is None:
-            raise NotImplementedError("indexing with several index arrays is only differentiable on the CPU")
-        pos, arr = single
-        values = backend.reshape(grad, ctx.shape[:pos] + (-1,) + ctx.shape[pos + 1:])
-        return backend.index_add(out, pos, backend.reshape(arr, (-1,)), values), None
+        if isinstance(grad, Tensor):  # recorded (create_graph): the scatter is an op of its own, see IndexScatter
+            return IndexScatter.apply(grad, ctx.index, ctx.shape, ctx.dtype), None
+        return _scatter(grad, ctx.index, ctx.shape, ctx.dtype), None
+
+
+def _scatter(grad, index: tuple, shape: tuple, dtype):
+    """Zeros of ``shape`` with ``grad`` added at ``index``: the gradient of ``x[index]`` (arrays)."""
+    out = backend.zeros(shape, dtype, like=grad)
+    if all(_is_basic(i) for i in index) or _is_mask(index):
+        plain = tuple(i for i in index if i is not None)  # the array API cannot assign through None
+        if len(plain) != len(index):
+            grad = backend.reshape(grad, out[plain].shape)  # drop the new length-1 axes
+        out[_key(plain)] = grad  # no position is hit twice: a plain assignment is the sum
+        return out
+    if type(grad) is np.ndarray:
+        np.add.at(out, index, grad)
+        return out
+    single = _single_array_axis(index, len(shape))
+    if single is None:
+        raise NotImplementedError("indexing with several index arrays is only differentiable on the CPU")
+    pos, arr = single
+    values = backend.reshape(grad, shape[:pos] + (-1,) + shape[pos + 1:])
+    return backend.index_add(out, pos, backend.reshape(arr, (-1,)), values)
+
+
+class IndexScatter(Function):
+    """y = zeros(shape) with g added at index (the backward of getitem);  dL/dg = G[index]
+
+    Only recorded under ``create_graph``: the first-order backward of
+    :class:`GetItem` calls :func:`_scatter` directly. Its own backward reads
+    the same places again, so every order alternates between the two.
+    """
+
+    double_backward = True
+
+    @staticmethod
+    def forward(ctx, grad, index, shape, dtype):
+        ctx.index = index
+        return _scatter(grad, index, shape, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if isinstance(grad, Tensor):
+            return GetItem.apply(grad, ctx.index), None, None, None
+        return GetItem.forward(SimpleNamespace(), grad, ctx.index), None, None, None
 
 
 def _key(index: tuple):
@@ -120,6 +151,8 @@ def _is_mask(index: tuple) -> bool:
 
 class SetItem(Function):
     """y = x with y[index] = v;  dL/dx = g with zeros at index,  dL/dv = g[index] (summed to v's shape)"""
+
+    double_backward = True
 
     @staticmethod
     def forward(ctx, x, value, index):
@@ -140,8 +173,14 @@ class SetItem(Function):
         gx = None
         if ctx.needs_input_grad[0]:
             xp = backend.xp_of(grad)
-            gx = xp.asarray(grad, copy=True)
-            gx[_key(ctx.index)] = 0
+            if isinstance(grad, Tensor):  # recorded (create_graph): out of place, the written places masked
+                xa = backend.xp_of(grad.data)
+                written = xa.zeros(grad.shape, dtype=xa.bool, **backend.device_kwargs(grad.data))
+                written[_key(ctx.index)] = True
+                gx = xp.where(written, 0.0, grad)
+            else:
+                gx = xp.asarray(grad, copy=True)
+                gx[_key(ctx.index)] = 0
         gv = grad[_key(ctx.index)] if ctx.needs_input_grad[1] else None
         return gx, gv, None
 

@@ -11,6 +11,8 @@ from lucid.tensor import Tensor
 class MatMul(Function):
     """Y = A @ B;  dL/dA = G @ B^T,  dL/dB = A^T @ G   (1-D operands are treated as a row/column)"""
 
+    double_backward = True
+
     promote = (0, 1)
 
     @staticmethod

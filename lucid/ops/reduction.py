@@ -50,6 +50,8 @@ def max_keepdims(x, axes):
 class Sum(Function):
     """y = sum(x over axes);  dL/dx = g broadcast back over the axes"""
 
+    double_backward = True
+
     @staticmethod
     def forward(ctx, x, axes, keepdims):
         ctx.axes, ctx.keepdims, ctx.shape = axes, keepdims, x.shape
@@ -62,6 +64,8 @@ class Sum(Function):
 
 class Mean(Function):
     """y = sum(x over axes) / n;  dL/dx = g / n broadcast back over the axes"""
+
+    double_backward = True
 
     floating = True
 
@@ -114,38 +118,56 @@ def _centred_variance(ctx, x, axes, keepdims, correction, whole):
 class Var(Function):
     """y = sum((x - mean)**2) / (n - c);  dL/dx = g * 2 (x - mean) / (n - c)"""
 
+    double_backward = True
+
     floating = True
 
     @staticmethod
     def forward(ctx, x, axes, keepdims, correction, whole):
         centered, y = _centred_variance(ctx, x, axes, keepdims, correction, whole)
-        ctx.save(centered)
+        ctx.save(x, centered)
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        (centered,) = ctx.saved
-        return _var_backward(ctx, grad, centered), None, None, None, None
+        return _var_backward(ctx, grad, _saved_centered(ctx)), None, None, None, None
 
 
 class Std(Function):
     """y = sqrt(var(x));  dL/dx = var's gradient for g / (2 y), with 0 where y = 0 (PyTorch's rule)"""
+
+    double_backward = True
 
     floating = True
 
     @staticmethod
     def forward(ctx, x, axes, keepdims, correction, whole):
         centered, v = _centred_variance(ctx, x, axes, keepdims, correction, whole)
-        y = backend.xp_of(x).sqrt(v)
-        ctx.save(centered, y)
+        y = backend.ensure_array(backend.xp_of(x).sqrt(v))  # a scalar for a whole reduction: saved as the output
+        ctx.save(x, centered, y)
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        centered, y = ctx.saved
+        y = ctx.saved[2]
         # d sqrt(v)/dv = 1 / (2 y) is infinite where the spread is 0; PyTorch takes the gradient there as 0
+        # (and, differentiating this line as written, its derivative in g there as nan, as PyTorch does)
         grad_var = backend.where_zero(y != 0, grad / (2 * y))
-        return _var_backward(ctx, grad_var, centered), None, None, None, None
+        return _var_backward(ctx, grad_var, _saved_centered(ctx)), None, None, None, None
+
+
+def _saved_centered(ctx):
+    """``x - mean(x)`` for the backward of var and std: as saved (arrays), or recomputed from ``x`` (Tensors).
+
+    Under ``create_graph`` the saved ``centered`` would be a constant (it was made
+    in forward), which would drop the mean's dependence on ``x`` from the second
+    derivative; recomputing it from the saved input records it.
+    """
+    x, centered = ctx.saved[0], ctx.saved[1]
+    if isinstance(x, Tensor):
+        xp = backend.xp_of(x)
+        centered = x - xp.sum(x, axis=ctx.axes, keepdims=True) / ctx.n
+    return centered
 
 
 class Extreme(Function):
@@ -156,6 +178,8 @@ class Extreme(Function):
     whose gradient is NaN for the whole slice (NaN equals nothing, so no
     element counts as the maximum).
     """
+
+    double_backward = True
 
     @staticmethod
     def forward(ctx, x, axes, keepdims, largest, nan_hits):
@@ -181,6 +205,8 @@ class Extreme(Function):
 class LogSumExp(Function):
     """y = m + log(sum(exp(x - m)));  dL/dx = g * exp(x - y)"""
 
+    double_backward = True
+
     floating = True
 
     @staticmethod
@@ -190,14 +216,15 @@ class LogSumExp(Function):
         m = xp.where(xp.isfinite(m), m, 0.0)  # all -inf (or an inf) must not turn into nan
         y = xp.log(xp.sum(xp.exp(x - m), axis=axes, keepdims=True)) + m
         ctx.axes, ctx.keepdims = axes, keepdims
-        ctx.save(x, y)
-        return y if keepdims else backend.reshape(y, tuple(s for i, s in enumerate(x.shape) if i not in axes))
+        out = y if keepdims else backend.reshape(y, tuple(s for i, s in enumerate(x.shape) if i not in axes))
+        ctx.save(x, out)  # the output itself (not y): under create_graph it is then tied to this node
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved
         xp = backend.xp_of(x)
-        return _unreduce(grad, ctx.axes, ctx.keepdims) * xp.exp(x - y), None, None
+        return _unreduce(grad, ctx.axes, ctx.keepdims) * xp.exp(x - _unreduce(y, ctx.axes, ctx.keepdims)), None, None
 
 
 def _axes(x: Tensor, axis, keepdims, dim, keepdim):

@@ -20,6 +20,8 @@ from lucid.tensor import Tensor
 class Reshape(Function):
     """y = x with a new shape (same elements, same order);  dL/dx = g reshaped back"""
 
+    double_backward = True
+
     is_view = True
 
     @staticmethod
@@ -34,6 +36,8 @@ class Reshape(Function):
 
 class Permute(Function):
     """y = x with axes reordered;  dL/dx = g with the inverse order"""
+
+    double_backward = True
 
     is_view = True
 
@@ -50,6 +54,8 @@ class Permute(Function):
 class BroadcastTo(Function):
     """y = x repeated along stretched axes (a view);  dL/dx = g summed over them (by the engine)"""
 
+    double_backward = True
+
     is_view = True
 
     @staticmethod
@@ -65,6 +71,8 @@ class BroadcastTo(Function):
 
 class Concatenate(Function):
     """y = [x_1, ..., x_k] joined along an axis;  dL/dx_i = the slice of g where x_i sits"""
+
+    double_backward = True
 
     @staticmethod
     def forward(ctx, *arrays, axis):
@@ -85,6 +93,8 @@ class Concatenate(Function):
 class Stack(Function):
     """y = x_1, ..., x_k stacked along a new axis;  dL/dx_i = g[..., i, ...]"""
 
+    double_backward = True
+
     @staticmethod
     def forward(ctx, *arrays, axis):
         ctx.axis, ctx.count = axis, len(arrays)
@@ -98,6 +108,8 @@ class Stack(Function):
 
 class Tile(Function):
     """y = x tiled reps[i] times along axis i;  dL/dx = g summed over the tiles"""
+
+    double_backward = True
 
     @staticmethod
     def forward(ctx, x, reps):
@@ -117,6 +129,8 @@ class Tile(Function):
 class RepeatInterleave(Function):
     """y = each element of x repeated r times along an axis;  dL/dx = g summed over each run of r"""
 
+    double_backward = True
+
     @staticmethod
     def forward(ctx, x, repeats, axis):
         ctx.repeats, ctx.axis, ctx.shape = repeats, axis, x.shape
@@ -134,6 +148,8 @@ class RepeatInterleave(Function):
 
 class Pad(Function):
     """y = x surrounded by a constant;  dL/dx = the centre of g"""
+
+    double_backward = True
 
     @staticmethod
     def forward(ctx, x, widths, value):
