@@ -1,0 +1,159 @@
+"""lucid/backend/fused.py: each fused primitive against its plain formula, on every device.
+
+On NumPy and on the array_api_strict stand-in this checks the fallbacks the CPU
+runs; on CuPy (``pytest -m gpu``) it checks the one-kernel versions in
+lucid/backend/cupy_kernels.py against the same formulas.
+"""
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+import lucid
+from lucid import backend, optim
+from lucid.backend import fused
+
+
+
+def rng(seed):
+    return np.random.default_rng(seed)
+
+
+def _to(device, array):
+    return lucid.tensor(array, device=device).data
+
+
+def _host(array):
+    return np.asarray(backend.to_host(array))
+
+
+SGD_CASES = [c for c in itertools.product([0.0, 0.9], [0.0, 0.3], [0.0, 0.1], [False, True], [False, True])
+             if not (c[3] and (c[0] == 0 or c[1] != 0))]  # Nesterov needs momentum and no dampening
+
+
+@pytest.mark.parametrize("momentum, dampening, weight_decay, nesterov, maximize", SGD_CASES)
+@pytest.mark.parametrize("shape", [(4, 5), ()])
+def test_sgd_step_matches_the_plain_formula(device, shape, momentum, dampening, weight_decay, nesterov, maximize):
+    r = rng(1)
+    p_ref = r.standard_normal(shape).astype(np.float32)
+    p = _to(device, p_ref)
+    buf = buf_ref = None
+    for _ in range(3):
+        g_ref = r.standard_normal(shape).astype(np.float32)
+        g = _to(device, g_ref)
+        kw = dict(lr=0.1, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
+                  maximize=maximize)
+        buf = backend.sgd_step(p, g, buf, **kw)
+        buf_ref = fused._sgd_plain(p_ref, g_ref, buf_ref, 0.1, momentum, dampening, weight_decay, nesterov, maximize)
+        np.testing.assert_array_equal(_host(g), g_ref)  # the gradient is never written
+    np.testing.assert_allclose(_host(p), p_ref, rtol=1e-6, atol=1e-7)
+    assert (buf is None) == (momentum == 0)
+    if buf is not None:
+        assert backend.device_of(buf) == backend.device_of(p)
+        np.testing.assert_allclose(_host(buf), buf_ref, rtol=1e-6, atol=1e-7)
+
+
+ADAM_CASES = list(itertools.product([0.0, 0.1], [False, True], [False, True], [False, True]))
+
+
+@pytest.mark.parametrize("weight_decay, decoupled, amsgrad, maximize", ADAM_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_step_matches_the_plain_formula(device, dtype, weight_decay, decoupled, amsgrad, maximize):
+    r = rng(2)
+    shape = (3, 7)
+    p_ref = r.standard_normal(shape).astype(dtype)
+    p = _to(device, p_ref)
+    states = [_to(device, np.zeros(shape, dtype)) for _ in range(3)]
+    refs = [np.zeros(shape, dtype) for _ in range(3)]
+    b1, b2, lr, eps = 0.9, 0.99, 0.01, 1e-8
+    for t in range(1, 4):
+        g_ref = (r.standard_normal(shape) * 10.0 ** r.integers(-3, 3, shape)).astype(dtype)
+        g = _to(device, g_ref)
+        backend.adam_step(p, g, states[0], states[1], states[2] if amsgrad else None, lr=lr, betas=(b1, b2), eps=eps,
+                          weight_decay=weight_decay, decoupled=decoupled, step=t, maximize=maximize)
+        fused._adam_plain(p_ref, g_ref, refs[0], refs[1], refs[2] if amsgrad else None, lr, b1, b2,
+                          math.sqrt(1 - b2 ** t), lr / (1 - b1 ** t), eps, weight_decay, decoupled, maximize)
+        np.testing.assert_array_equal(_host(g), g_ref)
+    tol = dict(rtol=2e-6, atol=1e-7) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(_host(p), p_ref, **tol)
+    for got, want in zip(states[:3 if amsgrad else 2], refs):
+        np.testing.assert_allclose(_host(got), want, **tol)
+
+
+def test_amsgrad_maximum_keeps_nan_like_numpy(device):
+    p = _to(device, np.zeros(2, np.float32))
+    m, v, vmax = (_to(device, np.zeros(2, np.float32)) for _ in range(3))
+    g = _to(device, np.array([np.nan, 1.0], np.float32))
+    backend.adam_step(p, g, m, v, vmax, lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled=False,
+                      step=1, maximize=False)
+    out = _host(vmax)
+    assert np.isnan(out[0]) and out[1] > 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_is_the_logistic_function(device, dtype):
+    x_ref = np.concatenate([rng(3).standard_normal(50) * 8, [-1e4, -100.0, -0.0, 0.0, 100.0, 1e4]]).astype(dtype)
+    y = backend.sigmoid(_to(device, x_ref))
+    assert backend.device_of(y) == device and _host(y).dtype == dtype
+    with np.errstate(over="ignore"):
+        want = 1.0 / (1.0 + np.exp(-x_ref.astype(np.float64)))
+    # relative error where the result is a normal float (subnormals carry fewer digits)
+    np.testing.assert_allclose(_host(y), want, rtol=1e-6 if dtype == np.float32 else 1e-14, atol=np.finfo(dtype).tiny)
+    assert _host(y)[-1] == 1.0 and _host(y)[-6] == 0.0  # exact 1 and 0 far out, no overflow
+
+
+def test_sigmoid_of_a_0d_array(device):
+    assert _host(backend.sigmoid(_to(device, np.float32(0.0)))) == 0.5
+
+
+@pytest.mark.parametrize("a_shape, b_shape, axis", [
+    ((4, 6, 5, 3), (4, 6, 1, 1), (2, 3)),  # the gradient of x * gate (SE block)
+    ((4, 6, 5, 3), (4, 6, 5, 3), (0, 2, 3)),  # batch norm's per-channel sums
+    ((4, 6, 5, 3), (6, 1, 1), (0, 2, 3)),  # b of lower rank
+    ((7, 9), (7, 9), (0, 1)),
+])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_sum_of_product_is_the_sum_of_the_product(device, a_shape, b_shape, axis, keepdims):
+    r = rng(4)
+    a_ref, b_ref = r.standard_normal(a_shape), r.standard_normal(b_shape)
+    out = backend.sum_of_product(_to(device, a_ref), _to(device, b_ref), axis, keepdims=keepdims)
+    want = np.sum(a_ref * b_ref, axis=axis, keepdims=keepdims)
+    assert out.shape == want.shape and backend.device_of(out) == device
+    np.testing.assert_allclose(_host(out), want, rtol=1e-12, atol=1e-12)
+
+
+def test_einsum_is_a_numpy_only_fast_path(device):
+    a = _to(device, np.eye(2))
+    out = backend.einsum("ij,j->i", a, _to(device, np.array([3.0, 4.0])))
+    if device == "cpu":
+        np.testing.assert_array_equal(out, [3.0, 4.0])
+    else:
+        assert out is None  # CuPy's einsum costs ~260 us a call: callers use their plain formulation
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+    lambda ps: optim.SGD(ps, lr=0.1, momentum=0.5, dampening=0.2, maximize=True),
+    lambda ps: optim.Adam(ps, lr=0.05, weight_decay=0.1, amsgrad=True),
+    lambda ps: optim.AdamW(ps, lr=0.05, weight_decay=0.1),
+])
+def test_optimizers_give_the_same_steps_on_every_device(device, make):
+    r = rng(5)
+    w0, b0 = r.standard_normal((3, 4)).astype(np.float32), r.standard_normal(3).astype(np.float32)
+    runs = {}
+    for dev in ("cpu", device):
+        w = lucid.tensor(w0, device=dev, requires_grad=True)
+        b = lucid.tensor(b0, device=dev, requires_grad=True)
+        x = lucid.tensor(r.standard_normal((5, 4)).astype(np.float32) if dev == "cpu" else x_host, device=dev)
+        x_host = x.numpy()
+        opt = make([w, b])
+        version = w._version[0]
+        for _ in range(3):
+            opt.zero_grad()
+            ((x @ w.T + b) ** 2).sum().backward()
+            opt.step()
+        assert w._version[0] > version  # the update is an in-place write
+        runs[dev] = (w.numpy(), b.numpy())
+    for got, want in zip(runs[device], runs["cpu"]):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
