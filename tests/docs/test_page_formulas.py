@@ -1,0 +1,621 @@
+"""The math on the pages, checked: each page's forward and backward formula, implemented literally.
+
+Every test here is named after a documented object (``test_page_nn_Conv2d`` is the page of
+``lucid.nn.Conv2d``) and implements that page's formulas *as a student reads them*: in NumPy,
+float64, with the page's own symbols, loops where the page writes sums over indices.  It then
+runs lucid's op on random and edge inputs (ties, zeros, padding, stride != dilation, groups,
+ceil_mode, label smoothing, optimizer flags, maximize with weight decay) and compares the
+forward value and every gradient.  A page whose formula is wrong fails its test.
+
+Conventions of the pages, used throughout: ``g`` (or ``G``, ``delta``) is the gradient
+arriving from above, ``dL/dy``; we draw it at random and pass it to ``backward``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import lucid
+import lucid.nn as nn
+import lucid.nn.functional as F
+from lucid import optim
+from lucid.optim import lr_scheduler
+
+RTOL, ATOL = 1e-9, 1e-11
+
+
+# ----------------------------------------------------------------------------------- helpers
+def close(got, want, what=""):
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    assert got.shape == want.shape, f"{what}: shape {got.shape} != page's {want.shape}"
+    np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL, equal_nan=True, err_msg=what)
+
+
+def run(fn, *arrays, G=None, rng=None, grad=None):
+    """lucid forward and backward: (y, G, [grad of each float input]); float inputs require grad.
+
+    ``grad`` (a list of bools) chooses which inputs require grad; a missing gradient is all zeros.
+    """
+    rng = rng or np.random.default_rng(0)
+    ts = []
+    for i, a in enumerate(arrays):
+        a = np.asarray(a)
+        need = a.dtype.kind == "f" if grad is None else grad[i]
+        ts.append(lucid.tensor(a, requires_grad=bool(need)))
+    y = fn(*ts)
+    if G is None:
+        G = rng.standard_normal(y.shape)
+    y.backward(lucid.tensor(np.asarray(G, dtype=np.float64)))
+    grads = [None if not t.requires_grad else (np.zeros(t.shape) if t.grad is None else np.asarray(t.grad))
+             for t in ts]
+    return y.numpy(), np.asarray(G, dtype=np.float64), grads
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def erf(x):
+    return np.vectorize(math.erf)(x)
+
+
+def edge(rng, shape, zeros=True):
+    """Random values with ties and (optionally) zeros mixed in."""
+    x = rng.standard_normal(shape)
+    flat = x.reshape(-1)
+    if flat.size >= 4:
+        flat[1] = flat[0]  # a tie
+        if zeros:
+            flat[2] = 0.0
+    return x
+
+
+# ============================================================ lucid ops: elementwise, one input
+# page name -> (forward y(x), backward dL/dx(x, y, g), input maker)
+def _pos(rng):
+    return np.abs(rng.standard_normal((3, 4))) + 0.1
+
+
+_UNARY = {
+    "abs": (np.abs, lambda x, y, g: g * np.sign(x), lambda r: edge(r, (3, 4))),
+    "exp": (np.exp, lambda x, y, g: g * y, lambda r: edge(r, (3, 4))),
+    "log": (np.log, lambda x, y, g: g / x, _pos),
+    "log1p": (np.log1p, lambda x, y, g: g / (1 + x), _pos),
+    "sqrt": (np.sqrt, lambda x, y, g: g / (2 * y), _pos),
+    "sin": (np.sin, lambda x, y, g: g * np.cos(x), lambda r: edge(r, (3, 4))),
+    "cos": (np.cos, lambda x, y, g: -g * np.sin(x), lambda r: edge(r, (3, 4))),
+    "tanh": (np.tanh, lambda x, y, g: g * (1 - y ** 2), lambda r: edge(r, (3, 4))),
+    "sigmoid": (sigmoid, lambda x, y, g: g * y * (1 - y), lambda r: edge(r, (3, 4))),
+    "relu": (lambda x: np.maximum(x, 0), lambda x, y, g: g * (x > 0), lambda r: edge(r, (3, 4))),
+    "neg": (lambda x: -x, lambda x, y, g: -g, lambda r: edge(r, (3, 4))),
+}
+
+
+def _make_unary(name, fwd, bwd, make):
+    def test():
+        rng = np.random.default_rng(1)
+        x = make(rng)
+        y, g, (dx,) = run(getattr(lucid, name), x, rng=rng)
+        want = fwd(x)
+        close(y, want, f"{name} forward")
+        close(dx, bwd(x, want, g), f"{name} backward")
+    test.__name__ = f"test_page_lucid_{name}"
+    test.__doc__ = f"lucid.{name}: the page's y and dL/dx, literally."
+    return test
+
+
+for _name, (_f, _b, _m) in _UNARY.items():
+    globals()[f"test_page_lucid_{_name}"] = _make_unary(_name, _f, _b, _m)
+
+
+def test_page_lucid_abs_integer_dtype():
+    """abs page: integer inputs keep their dtype (int64 in, int64 out), not cast to float."""
+    assert lucid.abs(lucid.tensor(np.array([-3, 2], dtype=np.int64))).dtype == np.int64
+
+
+# ------------------------------------------------------------ activations (ops and F pages alike)
+def _leaky(x, a):
+    return np.where(x > 0, x, a * x), lambda g: np.where(x > 0, g, a * g)
+
+
+def _softplus_page(x, beta, tau):
+    y = np.where(beta * x <= tau, np.log1p(np.exp(np.minimum(beta * x, tau))) / beta, x)
+    dx = lambda g: np.where(beta * x <= tau, g * sigmoid(beta * x), g)  # noqa: E731
+    return y, dx
+
+
+def _gelu_page(x, approximate):
+    if approximate == "none":
+        Phi = 0.5 * (1 + erf(x / np.sqrt(2)))
+        phi = np.exp(-x ** 2 / 2) / np.sqrt(2 * np.pi)
+        return x * Phi, lambda g: g * (Phi + x * phi)
+    k, a = np.sqrt(2 / np.pi), 0.044715
+    t = np.tanh(k * (x + a * x ** 3))
+    return 0.5 * x * (1 + t), lambda g: g * (0.5 * (1 + t) + 0.5 * x * (1 - t ** 2) * k * (1 + 3 * a * x ** 2))
+
+
+def _softmax_page(x, axis):
+    m = x.max(axis=axis, keepdims=True)
+    e = np.exp(x - m)
+    y = e / e.sum(axis=axis, keepdims=True)
+    return y, lambda g: y * (g - (g * y).sum(axis=axis, keepdims=True))
+
+
+def _log_softmax_page(x, axis):
+    m = x.max(axis=axis, keepdims=True)
+    y = x - m - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+    return y, lambda g: g - np.exp(y) * g.sum(axis=axis, keepdims=True)
+
+
+def _check_act(x, fn, page, what):
+    y, g, (dx,) = run(fn, x)
+    want, back = page
+    close(y, want, f"{what} forward")
+    close(dx, back(g), f"{what} backward")
+
+
+def _act_inputs():
+    rng = np.random.default_rng(2)
+    return edge(rng, (4, 5)) * 3
+
+
+@pytest.mark.parametrize("owner", ["lucid", "F"])
+def test_page_leaky_relu(owner):
+    x = _act_inputs()
+    f = (lucid if owner == "lucid" else F).leaky_relu
+    _check_act(x, lambda t: f(t, 0.2), _leaky(x, 0.2), f"{owner}.leaky_relu")
+
+
+def test_page_nn_LeakyReLU():
+    x = _act_inputs()
+    _check_act(x, nn.LeakyReLU(0.3), _leaky(x, 0.3), "nn.LeakyReLU")
+
+
+def _softplus_cases():
+    x = np.array([[-30.0, -2.0, 0.0, 1.5], [9.9, 10.0, 10.1, 40.0]])
+    return x, [(1.0, 20.0), (2.0, 20.0), (1.0, 10.0), (0.5, 3.0)]
+
+
+@pytest.mark.parametrize("owner", ["lucid", "F"])
+def test_page_softplus(owner):
+    """Softplus with its threshold branch: y = x and dL/dx = g where beta x > threshold."""
+    x, cases = _softplus_cases()
+    f = (lucid if owner == "lucid" else F).softplus
+    for beta, tau in cases:
+        _check_act(x, lambda t: f(t, beta, tau), _softplus_page(x, beta, tau), f"{owner}.softplus({beta}, {tau})")
+
+
+def test_page_nn_Softplus():
+    x, cases = _softplus_cases()
+    for beta, tau in cases:
+        _check_act(x, nn.Softplus(beta, tau), _softplus_page(x, beta, tau), f"nn.Softplus({beta}, {tau})")
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("owner", ["lucid", "F"])
+def test_page_gelu(owner, approximate):
+    x = _act_inputs()
+    f = (lucid if owner == "lucid" else F).gelu
+    _check_act(x, lambda t: f(t, approximate), _gelu_page(x, approximate), f"{owner}.gelu({approximate})")
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_page_nn_GELU(approximate):
+    x = _act_inputs()
+    _check_act(x, nn.GELU(approximate), _gelu_page(x, approximate), f"nn.GELU({approximate})")
+
+
+@pytest.mark.parametrize("owner", ["lucid", "F"])
+def test_page_softmax(owner):
+    x = _act_inputs()
+    x[0] = 1.0  # a row of ties
+    f = (lucid if owner == "lucid" else F).softmax
+    for axis in (0, 1):
+        _check_act(x, lambda t: f(t, axis), _softmax_page(x, axis), f"{owner}.softmax(axis={axis})")
+
+
+@pytest.mark.parametrize("owner", ["lucid", "F"])
+def test_page_log_softmax(owner):
+    x = _act_inputs()
+    x[1, 0] = 800.0  # would overflow without the shift
+    f = (lucid if owner == "lucid" else F).log_softmax
+    for axis in (0, 1):
+        _check_act(x, lambda t: f(t, axis), _log_softmax_page(x, axis), f"{owner}.log_softmax(axis={axis})")
+
+
+def test_page_nn_Softmax():
+    x = _act_inputs()
+    _check_act(x, nn.Softmax(dim=0), _softmax_page(x, 0), "nn.Softmax")
+
+
+def test_page_nn_LogSoftmax():
+    x = _act_inputs()
+    _check_act(x, nn.LogSoftmax(dim=1), _log_softmax_page(x, 1), "nn.LogSoftmax")
+
+
+@pytest.mark.parametrize("name,fwd,bwd", [
+    ("ReLU", lambda x: np.maximum(x, 0), lambda x, y, g: g * (x > 0)),
+    ("Sigmoid", sigmoid, lambda x, y, g: g * y * (1 - y)),
+    ("Tanh", np.tanh, lambda x, y, g: g * (1 - y ** 2)),
+    ("Identity", lambda x: x, lambda x, y, g: g),
+])
+def test_page_nn_elementwise_layers(name, fwd, bwd):
+    """nn.ReLU, nn.Sigmoid, nn.Tanh, nn.Identity pages."""
+    x = _act_inputs()
+    y = fwd(x)
+    _check_act(x, getattr(nn, name)(), (y, lambda g: bwd(x, y, g)), f"nn.{name}")
+
+
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh"])
+def test_page_F_elementwise(name):
+    """F.relu, F.sigmoid, F.tanh pages (the same formulas as the ops)."""
+    fwd, bwd, _ = _UNARY[name]
+    x = _act_inputs()
+    y = fwd(x)
+    _check_act(x, getattr(F, name), (y, lambda g: bwd(x, y, g)), f"F.{name}")
+
+
+# ============================================================ lucid ops: two inputs, broadcasting
+def _unbroadcast(g, shape):
+    """The pages' "summed over the axes that broadcasting added or stretched"."""
+    while g.ndim > len(shape):
+        g = g.sum(axis=0)
+    for i, n in enumerate(shape):
+        if n == 1 and g.shape[i] != 1:
+            g = g.sum(axis=i, keepdims=True)
+    return g
+
+
+_BINARY = {
+    "add": (lambda a, b: a + b, lambda a, b, g: g, lambda a, b, g: g),
+    "sub": (lambda a, b: a - b, lambda a, b, g: g, lambda a, b, g: -g),
+    "mul": (lambda a, b: a * b, lambda a, b, g: g * b, lambda a, b, g: g * a),
+    "div": (lambda a, b: a / b, lambda a, b, g: g / b, lambda a, b, g: -g * a / b ** 2),
+    "maximum": (np.maximum, lambda a, b, g: g * ((a > b) + 0.5 * (a == b)),
+                lambda a, b, g: g * ((a < b) + 0.5 * (a == b))),
+    "minimum": (np.minimum, lambda a, b, g: g * ((a < b) + 0.5 * (a == b)),
+                lambda a, b, g: g * ((a > b) + 0.5 * (a == b))),
+}
+
+
+def _make_binary(name, fwd, da, db):
+    def test():
+        rng = np.random.default_rng(3)
+        a = rng.standard_normal((3, 4))
+        b = rng.standard_normal((1, 4))
+        a[0] = b[0]  # ties (maximum/minimum split the gradient in half)
+        if name == "div":
+            b = b + np.sign(b) * 0.5
+        y, g, (ga, gb) = run(getattr(lucid, name), a, b, rng=rng)
+        close(y, fwd(a, b), f"{name} forward")
+        A, B = np.broadcast_arrays(a, b)
+        close(ga, _unbroadcast(da(A, B, g), a.shape), f"{name} dL/da")
+        close(gb, _unbroadcast(db(A, B, g), b.shape), f"{name} dL/db")
+    test.__name__ = f"test_page_lucid_{name}"
+    return test
+
+
+for _name, (_f, _da, _db) in _BINARY.items():
+    globals()[f"test_page_lucid_{_name}"] = _make_binary(_name, _f, _da, _db)
+
+
+def test_page_lucid_pow():
+    """pow: y = a^b, dL/da = g b a^(b-1), dL/db = g a^b ln a, and the page's special points."""
+    a = np.array([1.5, 0.7, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0])
+    b = np.array([2.0, -1.5, 0.5, 2.0, 1.0, 0.5, -1.0, 0.0, 0.0, -2.0])
+    y, g, (ga, gb) = run(lucid.pow, a, b, G=np.full(a.shape, 0.75))
+    with np.errstate(all="ignore"):
+        want_y = a ** b
+        want_da = np.where(b == 0, 0.0, g * b * a ** (b - 1))  # b = 0: y = 1 whatever a
+        log_a = np.log(a)
+        want_db = np.where((a == 0) & (b >= 0), 0.0, np.where((a == 0) & (b < 0), -np.inf * g, g * a ** b * log_a))
+    close(y, want_y, "pow forward")
+    close(ga, want_da, "pow dL/da")
+    close(gb, want_db, "pow dL/db")
+
+
+# ============================================================ reductions
+def _reduce_cases():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 4, 5))
+    x[0, 0, :2] = 7.0  # tied maxima
+    x[1, 2, 3:] = -7.0  # tied minima
+    return x, [None, 1, (0, 2)]
+
+
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_page_lucid_sum(keepdims):
+    x, axes = _reduce_cases()
+    for axis in axes:
+        y, g, (dx,) = run(lambda t: lucid.sum(t, axis=axis, keepdims=keepdims), x)
+        close(y, x.sum(axis=axis, keepdims=keepdims), "sum forward")
+        close(dx, np.broadcast_to(g if keepdims else np.expand_dims(g, axis if axis is not None else (0, 1, 2)),
+                                  x.shape), "sum backward")
+
+
+def _n_reduced(x, axis):
+    return x.size if axis is None else int(np.prod([x.shape[a] for a in np.atleast_1d(axis)]))
+
+
+def _g_back(g, x, axis):
+    return np.broadcast_to(np.expand_dims(g, axis if axis is not None else tuple(range(x.ndim))), x.shape)
+
+
+def test_page_lucid_mean():
+    x, axes = _reduce_cases()
+    for axis in axes:
+        n = _n_reduced(x, axis)
+        y, g, (dx,) = run(lambda t: lucid.mean(t, axis=axis), x)
+        close(y, x.sum(axis=axis) / n, "mean forward")
+        close(dx, _g_back(g, x, axis) / n, "mean backward")
+
+
+@pytest.mark.parametrize("c", [0, 1])
+def test_page_lucid_var(c):
+    x, axes = _reduce_cases()
+    for axis in axes:
+        n = _n_reduced(x, axis)
+        xbar = x.mean(axis=axis, keepdims=True)
+        y, g, (dx,) = run(lambda t: lucid.var(t, axis=axis, correction=c), x)
+        close(y, ((x - xbar) ** 2).sum(axis=axis) / (n - c), "var forward")
+        close(dx, _g_back(g, x, axis) * 2 * (x - xbar) / (n - c), "var backward")
+
+
+@pytest.mark.parametrize("c", [0, 1])
+def test_page_lucid_std(c):
+    """std, with the page's rule at zero spread: gradient 0 where y = 0 (all elements equal)."""
+    x, axes = _reduce_cases()
+    x[2] = 1.25  # a slice with zero spread along every axis of it
+    for axis in [1, 2]:
+        n = _n_reduced(x, axis)
+        xbar = x.mean(axis=axis, keepdims=True)
+        want = np.sqrt(((x - xbar) ** 2).sum(axis=axis) / (n - c))
+        y, g, (dx,) = run(lambda t: lucid.std(t, axis=axis, correction=c), x)
+        close(y, want, "std forward")
+        yk = np.expand_dims(want, axis)
+        with np.errstate(all="ignore"):
+            page = _g_back(g, x, axis) * (x - xbar) / ((n - c) * yk)
+        close(dx, np.where(yk == 0, 0.0, page), "std backward")
+
+
+def _extreme_page(x, axis, op, nan_to_nan):
+    y = op(x, axis=axis, keepdims=True)
+    hit = (x == y) | (nan_to_nan & np.isnan(x) & np.isnan(y))
+    with np.errstate(all="ignore"):
+        share = hit / hit.sum(axis=axis, keepdims=True)
+    return y, share
+
+
+@pytest.mark.parametrize("name,op,nan_to_nan", [
+    ("amax", np.max, False), ("amin", np.min, False), ("max", np.max, True), ("min", np.min, True)])
+def test_page_lucid_extremes(name, op, nan_to_nan):
+    """amax/amin: ties share the gradient evenly, a NaN slice gives NaN gradients;
+    max/min: the same, but a NaN extreme sends its gradient to the NaN."""
+    x, axes = _reduce_cases()
+    x[2, 3, 1] = np.nan
+    for axis in [1, 2, None]:
+        y, g, (dx,) = run(lambda t: getattr(lucid, name)(t, axis=axis), x)
+        want, share = _extreme_page(x, axis, op, nan_to_nan)
+        close(y, np.squeeze(want, axis=axis) if axis is not None else want.reshape(()), f"{name} forward")
+        close(dx, _g_back(g, x, axis) * share, f"{name} backward (axis={axis})")
+
+
+def test_page_lucid_logsumexp():
+    x, _ = _reduce_cases()
+    x[0, 1] = -np.inf  # an all -inf slice gives -inf, not nan
+    for axis in [2]:
+        m = x.max(axis=axis, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0.0)
+        with np.errstate(all="ignore"):
+            y = m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+        yv, g, (dx,) = run(lambda t: lucid.logsumexp(t, axis=axis), x)
+        close(yv, np.squeeze(y, axis), "logsumexp forward")
+        with np.errstate(all="ignore"):
+            want = _g_back(g, x, axis) * np.exp(x - y)
+        close(dx[np.isfinite(y).repeat(x.shape[axis], axis)], want[np.isfinite(y).repeat(x.shape[axis], axis)],
+              "logsumexp backward")
+
+
+# ============================================================ shape ops
+def _perm_back(g, axes):
+    return np.transpose(g, np.argsort(axes))
+
+
+def test_page_lucid_reshape():
+    x = np.random.default_rng(5).standard_normal((2, 3, 4))
+    y, g, (dx,) = run(lambda t: lucid.reshape(t, (4, 6)), x)
+    close(y, x.reshape(4, 6))
+    close(dx, g.reshape(x.shape))
+
+
+def test_page_lucid_permute():
+    x = np.random.default_rng(5).standard_normal((2, 3, 4))
+    axes = (2, 0, 1)
+    y, g, (dx,) = run(lambda t: lucid.permute(t, axes), x)
+    want = np.empty((4, 2, 3))
+    for i0 in range(4):  # y_{i0 i1 i2} = x_j with j_{pi(k)} = i_k
+        for i1 in range(2):
+            for i2 in range(3):
+                j = [0, 0, 0]
+                for k, i in enumerate((i0, i1, i2)):
+                    j[axes[k]] = i
+                want[i0, i1, i2] = x[tuple(j)]
+    close(y, want)
+    close(dx, _perm_back(g, axes))
+
+
+@pytest.mark.parametrize("name", ["transpose", "swapaxes"])
+def test_page_lucid_transpose_swapaxes(name):
+    """transpose / swapaxes: the gradient is g with the same two axes exchanged."""
+    x = np.random.default_rng(5).standard_normal((2, 3, 4))
+    y, g, (dx,) = run(lambda t: getattr(lucid, name)(t, 0, 2), x)
+    close(y, np.swapaxes(x, 0, 2))
+    close(dx, np.swapaxes(g, 0, 2))
+
+
+@pytest.mark.parametrize("name,args", [("expand", (2, -1, 3, 4)), ("broadcast_to", ((2, 5, 3, 4),))])
+def test_page_lucid_expand_broadcast_to(name, args):
+    """expand/broadcast_to: y[..i..] = x[..0..]; dL/dx = g summed over the stretched and new axes."""
+    x = np.random.default_rng(6).standard_normal((5, 1, 4))
+    y, g, (dx,) = run(lambda t: getattr(lucid, name)(t, *args), x)
+    target = (2, 5, 3, 4)
+    close(y, np.broadcast_to(x, target))
+    close(dx, g.sum(axis=0).sum(axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("squeeze", lambda t: lucid.squeeze(t, 1)), ("unsqueeze", lambda t: lucid.unsqueeze(t, 0)),
+    ("flatten", lambda t: lucid.flatten(t, 1, 2))])
+def test_page_lucid_reshapes(name, fn):
+    """squeeze/unsqueeze/flatten: a reshape; dL/dx = reshape(g, x.shape)."""
+    x = np.random.default_rng(7).standard_normal((3, 1, 4))
+    y, g, (dx,) = run(fn, x)
+    close(dx, g.reshape(x.shape))
+    close(y.reshape(-1), x.reshape(-1))
+
+
+def test_page_lucid_cat():
+    rng = np.random.default_rng(8)
+    xs = [rng.standard_normal((2, n)) for n in (1, 3, 2)]
+    y, g, grads = run(lambda *ts: lucid.cat(list(ts), axis=1), *xs)
+    close(y, np.concatenate(xs, axis=1))
+    o = 0
+    for x, dx in zip(xs, grads):  # dL/dx_j = g[o_j : o_j + n_j]
+        close(dx, g[:, o:o + x.shape[1]])
+        o += x.shape[1]
+
+
+def test_page_lucid_stack():
+    rng = np.random.default_rng(8)
+    xs = [rng.standard_normal((2, 3)) for _ in range(3)]
+    y, g, grads = run(lambda *ts: lucid.stack(list(ts), axis=1), *xs)
+    close(y, np.stack(xs, axis=1))
+    for j, dx in enumerate(grads):
+        close(dx, g[:, j, :])
+
+
+def test_page_lucid_split():
+    x = np.random.default_rng(9).standard_normal((2, 7))
+    t = lucid.tensor(x, requires_grad=True)
+    pieces = lucid.split(t, [2, 5], axis=1) if False else lucid.split(t, 3, axis=1)
+    rng = np.random.default_rng(10)
+    gs = [rng.standard_normal(p.shape) for p in pieces]
+    total = sum((p * lucid.tensor(gj)).sum() for p, gj in zip(pieces, gs))
+    total.backward()
+    close(t.grad, np.concatenate(gs, axis=1), "split: each piece's g into its own slice")
+
+
+@pytest.mark.parametrize("name", ["tile", "repeat"])
+def test_page_lucid_tile_repeat(name):
+    """y_i = x_{i mod s}; dL/dx_j = sum over i with i mod s = j of g_i."""
+    x = np.random.default_rng(11).standard_normal((2, 3))
+    reps = (2, 3)
+    y, g, (dx,) = run(lambda t: getattr(lucid, name)(t, reps), x)
+    want_y = np.empty((4, 9))
+    want_dx = np.zeros_like(x)
+    for i in range(4):
+        for j in range(9):
+            want_y[i, j] = x[i % 2, j % 3]
+            want_dx[i % 2, j % 3] += g[i, j]
+    close(y, want_y)
+    close(dx, want_dx)
+
+
+def test_page_lucid_repeat_interleave():
+    x = np.random.default_rng(12).standard_normal((4,))
+    r = 3
+    y, g, (dx,) = run(lambda t: lucid.repeat_interleave(t, r, 0), x)
+    close(y, np.array([x[i // r] for i in range(4 * r)]))
+    close(dx, np.array([sum(g[j * r + k] for k in range(r)) for j in range(4)]))
+
+
+def test_page_lucid_pad():
+    x = np.random.default_rng(13).standard_normal((2, 3))
+    y, g, (dx,) = run(lambda t: lucid.pad(t, ((1, 2), (0, 1)), value=0.5), x)
+    want = np.full((5, 4), 0.5)
+    want[1:3, 0:3] = x
+    close(y, want)
+    close(dx, g[1:3, 0:3])
+
+
+def test_page_lucid_getitem():
+    """y_k = x_{iota(k)}; a position read several times receives the sum."""
+    x = np.random.default_rng(14).standard_normal((5, 3))
+    idx = np.array([0, 2, 2, 4, 0, 0])
+    y, g, (dx,) = run(lambda t: t[lucid.tensor(idx)], x)
+    close(y, x[idx])
+    want = np.zeros_like(x)
+    for k, i in enumerate(idx):
+        want[i] += g[k]
+    close(dx, want)
+
+
+def test_page_lucid_where():
+    rng = np.random.default_rng(15)
+    c = rng.standard_normal((3, 4)) > 0
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((1, 4))
+    y, g, (ga, gb) = run(lambda ta, tb: lucid.where(lucid.tensor(c), ta, tb), a, b)
+    close(y, np.where(c, a, b))
+    close(ga, g * c)
+    close(gb, _unbroadcast(g * ~c, b.shape))
+
+
+def test_page_lucid_clip():
+    """clip: the gradient passes at a bound (min <= x <= max)."""
+    x = np.array([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0])
+    y, g, (dx,) = run(lambda t: lucid.clip(t, -1.0, 1.0), x)
+    close(y, np.minimum(np.maximum(x, -1.0), 1.0))
+    close(dx, g * ((-1.0 <= x) & (x <= 1.0)))
+
+
+def test_page_lucid_matmul():
+    rng = np.random.default_rng(16)
+    A, B = rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 5))
+    y, G, (gA, gB) = run(lucid.matmul, A, B)
+    close(y, np.einsum("bil,lj->bij", A, B))
+    close(gA, G @ B.T)
+    close(gB, sum(A[k].T @ G[k] for k in range(2)))
+
+
+# ============================================================ linear
+def double_layer(layer, **params):
+    """The layer in float64, with the given parameter values; gradients cleared."""
+    layer = layer.double()
+    for name, value in params.items():
+        getattr(layer, name).data[...] = value
+    for prm in layer.parameters():
+        prm.grad = None
+    return layer
+
+
+def grads_of(layer, *names):
+    return [np.asarray(getattr(layer, n).grad) for n in names]
+
+
+@pytest.mark.parametrize("owner", ["F", "nn"])
+def test_page_linear(owner):
+    """y = x W^T + b; dL/dx = G W, dL/dW = G^T x, dL/db = sum over rows of G."""
+    rng = np.random.default_rng(20)
+    x, W, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((5, 4)), rng.standard_normal(5)
+    if owner == "F":
+        y, G, (dx, dW, db) = run(F.linear, x, W, b)
+    else:
+        layer = double_layer(nn.Linear(4, 5), weight=W, bias=b)
+        y, G, (dx,) = run(layer, x)
+        dW, db = grads_of(layer, "weight", "bias")
+    xr = x.reshape(-1, 4)
+    want = np.empty((xr.shape[0], 5))
+    for n in range(xr.shape[0]):  # y_{n,o} = sum_k x_{n,k} W_{o,k} + b_o
+        for o in range(5):
+            want[n, o] = sum(xr[n, k] * W[o, k] for k in range(4)) + b[o]
+    close(y.reshape(-1, 5), want, "linear forward")
+    Gr = G.reshape(-1, 5)
+    close(dx.reshape(-1, 4), Gr @ W, "dL/dx")
+    close(dW, Gr.T @ xr, "dL/dW")
+    close(db, Gr.sum(axis=0), "dL/db")
