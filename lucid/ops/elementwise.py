@@ -312,7 +312,7 @@ def abs(x) -> Tensor:  # noqa: A001 - the op's name
     Parameters
     ----------
     x : Tensor, array or number
-        The input. Integer inputs are cast to float first (int64 to float64).
+        The input. Integer inputs keep their dtype (int64 gives int64), as in NumPy and PyTorch.
 
     Returns
     -------
@@ -326,7 +326,7 @@ def abs(x) -> Tensor:  # noqa: A001 - the op's name
     .. math:: y = |x|, \\qquad \\frac{\\partial L}{\\partial x} = g\\,\\operatorname{sign}(x)
 
     :math:`|x|` is not differentiable at 0; lucid uses :math:`\\operatorname{sign}(0) = 0`,
-    as PyTorch does. Integer inputs keep their dtype.
+    as PyTorch does (and 0 at NaN).
 
 
     Examples

@@ -438,8 +438,14 @@ def std(x, axis=None, keepdims: bool = False, *, correction: int = 1, dim=None, 
               \\frac{\\partial L}{\\partial x_i} = g\\,\\frac{x_i - \\bar x}{(n - c)\\, y}
 
     Where :math:`y = 0` (all elements equal) the square root has no
-    derivative; as in PyTorch the gradient there is 0 (and ``nan`` when also
-    :math:`n \\le c`, see :func:`var`).
+    derivative; as in PyTorch the gradient there is 0:
+
+    .. math:: \\frac{\\partial L}{\\partial x_i} = 0 \\quad \\text{where } y = 0
+
+    (and ``nan`` when also :math:`n \\le c`, see :func:`var`). Differentiated
+    again (``create_graph=True``), that zero gradient has derivative 0 in
+    :math:`x` and ``nan`` in :math:`g`, as in PyTorch, which computes
+    :math:`g / (2y)` before it masks it.
 
     Examples
     --------
@@ -567,10 +573,15 @@ def max(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tens
 
     Notes
     -----
-    Forward and backward are those of :func:`amax`:
-    :math:`y = \\max_i x_i` and :math:`\\partial L/\\partial x_i = g\\,[x_i = y] / \\#\\text{ties}`,
-    except that a NaN counts as equal to a NaN maximum, so the gradient goes to
-    the NaN (PyTorch's ``max(x)``; ``amax`` gives NaN gradients there).
+    Forward and backward are those of :func:`amax`. With :math:`R` the reduced
+    positions of output element :math:`y`:
+
+    .. math:: y = \\max_{i \\in R} x_i, \\qquad
+              \\frac{\\partial L}{\\partial x_i} = \\frac{g\\,[x_i = y]}{\\#\\{j \\in R : x_j = y\\}}
+
+    (tied maxima share :math:`g` evenly), except that a NaN counts as equal to a NaN
+    maximum, so the gradient goes to the NaN(s) (PyTorch's ``max(x)``; ``amax``
+    gives NaN gradients there).
     Unlike ``torch.max(x, dim)``, no indices are returned; use :func:`argmax`.
     For the elementwise maximum of two tensors use :func:`maximum`.
 
@@ -604,8 +615,15 @@ def min(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tens
 
     Notes
     -----
-    Forward and backward are those of :func:`amin`, with a NaN minimum's gradient
-    going to the NaN (as for :func:`max`). No indices are returned;
+    Forward and backward are those of :func:`amin`. With :math:`R` the reduced
+    positions of output element :math:`y`:
+
+    .. math:: y = \\min_{i \\in R} x_i, \\qquad
+              \\frac{\\partial L}{\\partial x_i} = \\frac{g\\,[x_i = y]}{\\#\\{j \\in R : x_j = y\\}}
+
+    where :math:`[x_i = y]` is 1 for the elements equal to the minimum and 0 elsewhere,
+    so tied minima share :math:`g` evenly. A NaN counts as equal to a NaN minimum, so
+    the gradient goes to the NaN(s) (as for :func:`max`). No indices are returned;
     use :func:`argmin`. The elementwise minimum is :func:`minimum`.
 
     Examples

@@ -418,8 +418,15 @@ def transpose(x, *axes) -> Tensor:
 
     Notes
     -----
-    A :func:`permute`: the gradient is :math:`g` permuted back by the inverse order
-    (for a swap, the same swap).
+    A :func:`permute` by the order :math:`\\pi` (a swap of two axes, their reversal,
+    or the permutation given): :math:`y_{i} = x_{j}` where :math:`j_{\\pi(k)} = i_k`.
+    The backward permutes :math:`g` back by the inverse order:
+
+    .. math:: y = \\operatorname{permute}(x, \\pi), \\qquad
+              \\frac{\\partial L}{\\partial x} = \\operatorname{permute}(g, \\pi^{-1})
+
+    For a swap of two axes :math:`\\pi^{-1} = \\pi` (the gradient swaps them back);
+    for ``transpose(x)`` (all axes reversed) the gradient is ``transpose(g)``.
 
     Examples
     --------
@@ -454,7 +461,14 @@ def swapaxes(x, axis1: int, axis2: int) -> Tensor:
 
     Notes
     -----
-    A :func:`permute`; the gradient is :math:`g` with the same two axes exchanged.
+    A :func:`permute` that exchanges axes :math:`a` and :math:`b`; it is its own inverse,
+    so the gradient exchanges them back. With index :math:`i` at position :math:`a` and
+    :math:`j` at position :math:`b` of :math:`y`:
+
+    .. math:: y_{\\ldots i \\ldots j \\ldots} = x_{\\ldots j \\ldots i \\ldots}, \\qquad
+              \\frac{\\partial L}{\\partial x_{\\ldots j \\ldots i \\ldots}} = g_{\\ldots i \\ldots j \\ldots},
+
+    that is :math:`\\partial L/\\partial x = \\operatorname{swapaxes}(g, a, b)`.
 
     Examples
     --------
@@ -544,7 +558,16 @@ def expand(x, *sizes) -> Tensor:
 
     Notes
     -----
-    Backward as :func:`broadcast_to`: :math:`g` summed over the expanded axes.
+    The same view as :func:`broadcast_to` to the shape :math:`s` that ``sizes``
+    name: an input axis of length 1 becomes length :math:`s_k`, and ``len(sizes) - x.ndim``
+    new leading axes are added. Each input element is copied to every position of
+    those axes, so its gradient is the sum over its copies:
+
+    .. math:: y_{\\ldots i \\ldots} = x_{\\ldots 0 \\ldots}, \\qquad
+              \\frac{\\partial L}{\\partial x_{\\ldots 0 \\ldots}} = \\sum_{i=0}^{s_k - 1} g_{\\ldots i \\ldots}
+
+    summed likewise over the new leading axes (an axis kept with ``-1`` is not summed).
+    The op returns :math:`g` unchanged; the engine does this summation, as for every broadcast.
 
     Examples
     --------
@@ -705,9 +728,14 @@ def split(x, split_size_or_sections, axis: int = 0, *, dim=None) -> list[Tensor]
 
     Notes
     -----
-    Each piece is ``x[..., start:stop]`` (:func:`getitem`), so piece :math:`j`
-    sends its gradient :math:`g_j` back into its own slice of
-    :math:`\\partial L/\\partial x`, and zeros elsewhere; the engine adds the pieces' contributions.
+    Piece :math:`j` is the slice of :math:`n_j` positions starting at :math:`o_j = \\sum_{i<j} n_i`
+    along ``axis`` (a :func:`getitem`, so a view). Every position of :math:`x` is in exactly one
+    piece, so with :math:`g_j = \\partial L/\\partial y_j`:
+
+    .. math:: y_j = x[\\ldots, o_j : o_j + n_j, \\ldots], \\qquad
+              \\frac{\\partial L}{\\partial x}[\\ldots, o_j : o_j + n_j, \\ldots] = g_j
+
+    (0 in the slice of a piece that is not used); the engine adds the pieces' contributions.
 
     Examples
     --------
