@@ -619,3 +619,445 @@ def test_page_linear(owner):
     close(dx.reshape(-1, 4), Gr @ W, "dL/dx")
     close(dW, Gr.T @ xr, "dL/dW")
     close(db, Gr.sum(axis=0), "dL/db")
+
+
+# ============================================================ convolution (nn.Conv2d, nn.Conv1d, F.conv2d, F.conv1d)
+def _pads(padding, K, d):
+    """(P before, P' after) per axis, as the Conv2d page defines them ('same': odd pixel at the end)."""
+    if padding == "valid":
+        return [(0, 0)] * len(K)
+    if padding == "same":
+        return [((dd * (k - 1)) // 2, dd * (k - 1) - (dd * (k - 1)) // 2) for k, dd in zip(K, d)]
+    return [(p, p) for p in padding]
+
+
+def conv2d_page(x, W, b, s, padding, d, G):
+    """nn.Conv2d's Forward Calculation and Backward Gradient Calculation, index by index."""
+    N, C, H, Wd = x.shape
+    O, Cg, KH, KW = W.shape
+    Og = O // G
+    (Ph, Ph2), (Pw, Pw2) = _pads(padding, (KH, KW), d)
+    OH = (H + Ph + Ph2 - d[0] * (KH - 1) - 1) // s[0] + 1
+    OW = (Wd + Pw + Pw2 - d[1] * (KW - 1) - 1) // s[1] + 1
+
+    def xt(n, c, u, v):  # x read as 0 outside the image
+        return x[n, c, u, v] if 0 <= u < H and 0 <= v < Wd else 0.0
+
+    y = np.zeros((N, O, OH, OW))
+    for n in range(N):
+        for o in range(O):
+            g = o // Og
+            for i in range(OH):
+                for j in range(OW):
+                    acc = b[o]
+                    for c in range(g * Cg, (g + 1) * Cg):
+                        for p in range(KH):
+                            for q in range(KW):
+                                acc += W[o, c - g * Cg, p, q] * xt(n, c, s[0] * i + d[0] * p - Ph, s[1] * j + d[1] * q - Pw)
+                    y[n, o, i, j] = acc
+
+    def backward(delta):
+        db = np.array([delta[:, o].sum() for o in range(O)])
+        dW = np.zeros_like(W)
+        for o in range(O):
+            g = o // Og
+            for cp in range(Cg):
+                for p in range(KH):
+                    for q in range(KW):
+                        dW[o, cp, p, q] = sum(delta[n, o, i, j] * xt(n, g * Cg + cp, s[0] * i + d[0] * p - Ph,
+                                                                      s[1] * j + d[1] * q - Pw)
+                                              for n in range(N) for i in range(OH) for j in range(OW))
+        dx = np.zeros_like(x)
+        for n in range(N):
+            for c in range(C):
+                g = c // Cg
+                for u in range(H):
+                    for v in range(Wd):
+                        acc = 0.0
+                        for o in range(g * Og, (g + 1) * Og):
+                            for p in range(KH):
+                                for q in range(KW):
+                                    i, ri = divmod(u - d[0] * p + Ph, s[0])
+                                    j, rj = divmod(v - d[1] * q + Pw, s[1])
+                                    if ri == 0 and rj == 0 and 0 <= i < OH and 0 <= j < OW:
+                                        acc += delta[n, o, i, j] * W[o, c - g * Cg, p, q]
+                        dx[n, c, u, v] = acc
+        return dx, dW, db
+
+    return y, backward
+
+
+_CONV_CASES = [  # (H, W, KH, KW, stride, padding, dilation, groups): stride != dilation, groups, 'same' even
+    (8, 8, 3, 3, (2, 2), (1, 1), (1, 1), 1),  # the issue's case: the old '*' formula is off here
+    (7, 6, 3, 2, (1, 2), (2, 0), (2, 1), 2),
+    (7, 7, 4, 4, (1, 1), "same", (1, 1), 1),  # even kernel: P = 1 before, 2 after; OH = 7
+    (6, 7, 2, 3, (1, 1), "same", (2, 1), 2),
+    (5, 6, 3, 3, (3, 2), "valid", (1, 2), 1),
+]
+
+
+@pytest.mark.parametrize("case", _CONV_CASES)
+@pytest.mark.parametrize("owner", ["F", "nn"])
+def test_page_conv2d(owner, case):
+    """nn.Conv2d / F.conv2d: y, dL/dx, dL/dW (any stride and dilation), dL/db; groups use W_{o, c - g C/G}."""
+    H, Wd, KH, KW, s, padding, d, G = case
+    rng = np.random.default_rng(30)
+    N, C, O = 2, 4, 6
+    x, W, b = rng.standard_normal((N, C, H, Wd)), rng.standard_normal((O, C // G, KH, KW)), rng.standard_normal(O)
+    want, backward = conv2d_page(x, W, b, s, padding, d, G)
+    if owner == "F":
+        y, delta, (dx, dW, db) = run(lambda *t: F.conv2d(*t, stride=s, padding=padding, dilation=d, groups=G), x, W, b)
+    else:
+        layer = double_layer(nn.Conv2d(C, O, (KH, KW), stride=s, padding=padding, dilation=d, groups=G),
+                             weight=W, bias=b)
+        y, delta, (dx,) = run(layer, x)
+        dW, db = grads_of(layer, "weight", "bias")
+    close(y, want, f"{owner} conv2d forward {case}")
+    wdx, wdW, wdb = backward(delta)
+    close(dx, wdx, "dL/dx")
+    close(dW, wdW, "dL/dW")
+    close(db, wdb, "dL/db")
+
+
+@pytest.mark.parametrize("case", [(9, 3, 2, 1, 1, 1), (8, 4, 1, "same", 2, 2), (10, 3, 3, 2, 2, 1)])
+@pytest.mark.parametrize("owner", ["F", "nn"])
+def test_page_conv1d(owner, case):
+    """nn.Conv1d / F.conv1d: the Conv2d formulas along one axis."""
+    L, K, s, padding, d, G = case
+    rng = np.random.default_rng(31)
+    N, C, O = 2, 4, 6
+    x, W, b = rng.standard_normal((N, C, L)), rng.standard_normal((O, C // G, K)), rng.standard_normal(O)
+    pad2 = padding if isinstance(padding, str) else (0, padding)
+    want, backward = conv2d_page(x[:, :, None, :], W[:, :, None, :], b, (1, s), pad2, (1, d), G)
+    if owner == "F":
+        y, delta, (dx, dW, db) = run(lambda *t: F.conv1d(*t, stride=s, padding=padding, dilation=d, groups=G), x, W, b)
+    else:
+        layer = double_layer(nn.Conv1d(C, O, K, stride=s, padding=padding, dilation=d, groups=G), weight=W, bias=b)
+        y, delta, (dx,) = run(layer, x)
+        dW, db = grads_of(layer, "weight", "bias")
+    close(y, want[:, :, 0], "conv1d forward")
+    wdx, wdW, wdb = backward(delta[:, :, None, :])
+    close(dx, wdx[:, :, 0], "dL/dx")
+    close(dW, wdW[:, :, 0], "dL/dW")
+    close(db, wdb, "dL/db")
+
+
+# ============================================================ pooling
+def _pool_out(H, K, s, P, d, ceil_mode):
+    """The MaxPool2d page: floor, or ceiling with the last window dropped if it starts past H + P."""
+    num = H + 2 * P - d * (K - 1) - 1
+    OH = (-(-num // s) if ceil_mode else num // s) + 1
+    if ceil_mode and (OH - 1) * s >= H + P:
+        OH -= 1
+    return OH
+
+
+def max_pool2d_page(x, K, s, P, d, ceil_mode):
+    N, C, H, Wd = x.shape
+    OH, OW = _pool_out(H, K[0], s[0], P[0], d[0], ceil_mode), _pool_out(Wd, K[1], s[1], P[1], d[1], ceil_mode)
+    y = np.empty((N, C, OH, OW))
+    arg = {}
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    best, at = -np.inf, None
+                    for p in range(K[0]):  # row-major: the first maximum wins ties
+                        for q in range(K[1]):
+                            u, v = s[0] * i + d[0] * p - P[0], s[1] * j + d[1] * q - P[1]
+                            val = x[n, c, u, v] if 0 <= u < H and 0 <= v < Wd else -np.inf
+                            if val > best or (np.isnan(val) and not np.isnan(best)):
+                                best, at = val, (u, v)
+                    y[n, c, i, j] = best
+                    arg[n, c, i, j] = at
+
+    def backward(G):
+        dx = np.zeros_like(x)
+        for (n, c, i, j), (u, v) in arg.items():
+            dx[n, c, u, v] += G[n, c, i, j]
+        return dx
+
+    return y, backward
+
+
+def avg_pool2d_page(x, K, s, P, ceil_mode, count_include_pad, divisor_override):
+    N, C, H, Wd = x.shape
+    OH, OW = _pool_out(H, K[0], s[0], P[0], 1, ceil_mode), _pool_out(Wd, K[1], s[1], P[1], 1, ceil_mode)
+    y = np.empty((N, C, OH, OW))
+    D = np.empty((OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            a, bb = s[0] * i - P[0], s[1] * j - P[1]
+            if divisor_override:
+                D[i, j] = divisor_override
+            elif count_include_pad:
+                D[i, j] = (min(a + K[0], H + P[0]) - a) * (min(bb + K[1], Wd + P[1]) - bb)
+            else:
+                D[i, j] = (min(a + K[0], H) - max(a, 0)) * (min(bb + K[1], Wd) - max(bb, 0))
+            for n in range(N):
+                for c in range(C):
+                    y[n, c, i, j] = sum(x[n, c, a + p, bb + q] for p in range(K[0]) for q in range(K[1])
+                                        if 0 <= a + p < H and 0 <= bb + q < Wd) / D[i, j]
+
+    def backward(G):
+        dx = np.zeros_like(x)
+        for i in range(OH):
+            for j in range(OW):
+                a, bb = s[0] * i - P[0], s[1] * j - P[1]
+                for u in range(max(a, 0), min(a + K[0], H)):
+                    for v in range(max(bb, 0), min(bb + K[1], Wd)):
+                        dx[:, :, u, v] += G[:, :, i, j] / D[i, j]
+        return dx
+
+    return y, backward
+
+
+_MAXPOOL_CASES = [  # (H, W, K, s, P, d, ceil_mode)
+    (6, 6, (2, 2), (2, 2), (0, 0), (1, 1), False),
+    (7, 5, (3, 2), (2, 1), (1, 1), (1, 2), False),
+    (5, 5, (2, 2), (2, 2), (0, 0), (1, 1), True),
+    (8, 7, (3, 3), (2, 3), (1, 1), (2, 1), True),
+]
+
+
+@pytest.mark.parametrize("case", _MAXPOOL_CASES)
+@pytest.mark.parametrize("owner", ["F", "nn"])
+def test_page_max_pool2d(owner, case):
+    """nn.MaxPool2d / F.max_pool2d, with ties (first maximum gets G), overlapping windows, padding, ceil_mode."""
+    H, Wd, K, s, P, d, ceil_mode = case
+    rng = np.random.default_rng(32)
+    x = rng.integers(-3, 4, size=(2, 2, H, Wd)).astype(np.float64)  # many ties
+    want, backward = max_pool2d_page(x, K, s, P, d, ceil_mode)
+    fn = (nn.MaxPool2d(K, s, P, d, ceil_mode) if owner == "nn"
+          else (lambda t: F.max_pool2d(t, K, s, P, d, ceil_mode)))
+    y, G, (dx,) = run(fn, x)
+    close(y, want, f"max_pool2d forward {case}")
+    close(dx, backward(G), f"max_pool2d backward {case}")
+
+
+_AVGPOOL_CASES = [  # (H, W, K, s, P, ceil_mode, count_include_pad, divisor_override)
+    (5, 5, (2, 2), (2, 2), (0, 0), True, True, None),  # the issue's case: corner divides by 1, not 4
+    (6, 5, (3, 2), (2, 2), (1, 1), True, True, None),
+    (6, 5, (3, 2), (2, 2), (1, 1), True, False, None),
+    (7, 6, (3, 3), (2, 1), (1, 0), False, True, None),
+    (5, 5, (2, 3), (1, 2), (1, 1), False, True, 5),
+]
+
+
+@pytest.mark.parametrize("case", _AVGPOOL_CASES)
+@pytest.mark.parametrize("owner", ["F", "nn"])
+def test_page_avg_pool2d(owner, case):
+    """nn.AvgPool2d / F.avg_pool2d with the divisor D_ij of the pages (ceil_mode windows count fewer cells)."""
+    H, Wd, K, s, P, ceil_mode, cip, div = case
+    rng = np.random.default_rng(33)
+    x = rng.standard_normal((2, 2, H, Wd))
+    want, backward = avg_pool2d_page(x, K, s, P, ceil_mode, cip, div)
+    fn = (nn.AvgPool2d(K, s, P, ceil_mode, cip, div) if owner == "nn"
+          else (lambda t: F.avg_pool2d(t, K, s, P, ceil_mode, cip, div)))
+    y, G, (dx,) = run(fn, x)
+    close(y, want, f"avg_pool2d forward {case}")
+    close(dx, backward(G), f"avg_pool2d backward {case}")
+
+
+def _bins(L, O):
+    return [(i * L // O, -(-(i + 1) * L // O)) for i in range(O)]  # s_i = floor(iL/O), e_i = ceil((i+1)L/O)
+
+
+def adaptive_page(x, out):
+    """AdaptiveAvgPool's page: y = sum over the bin R_i / |R_i|; dL/dx_j = sum over bins holding j of G / |R_i|."""
+    k = len(out)
+    spatial = x.shape[-k:]
+    out = tuple(S if o is None else o for S, o in zip(spatial, out))
+    bins = [_bins(S, o) for S, o in zip(spatial, out)]
+    y = np.empty(x.shape[:-k] + out)
+    for idx in np.ndindex(*out):
+        region = tuple(slice(*bins[a][i]) for a, i in enumerate(idx))
+        size = np.prod([bins[a][i][1] - bins[a][i][0] for a, i in enumerate(idx)])
+        y[(...,) + idx] = x[(...,) + region].sum(axis=tuple(range(-k, 0))) / size
+
+    def backward(G):
+        dx = np.zeros_like(x)
+        for idx in np.ndindex(*out):
+            region = tuple(slice(*bins[a][i]) for a, i in enumerate(idx))
+            size = np.prod([bins[a][i][1] - bins[a][i][0] for a, i in enumerate(idx)])
+            dx[(...,) + region] += G[(...,) + idx][(...,) + (None,) * k] / size
+        return dx
+
+    return y, backward
+
+
+@pytest.mark.parametrize("page,fn,shape,out", [
+    ("nn.AdaptiveAvgPool", nn.AdaptiveAvgPool((3, None, 2)), (2, 3, 5, 4, 7), (3, None, 2)),
+    ("nn.AdaptiveAvgPool", nn.AdaptiveAvgPool(1), (2, 3, 5, 4), (1, 1)),
+    ("nn.AdaptiveAvgPool1d", nn.AdaptiveAvgPool1d(3), (2, 3, 7), (3,)),
+    ("nn.AdaptiveAvgPool1d", nn.AdaptiveAvgPool1d(5), (2, 3, 3), (5,)),  # O > L: bins repeat elements
+    ("nn.AdaptiveAvgPool2d", nn.AdaptiveAvgPool2d((3, 2)), (2, 3, 7, 5), (3, 2)),
+    ("nn.AdaptiveAvgPool3d", nn.AdaptiveAvgPool3d((2, 3, 2)), (2, 3, 5, 4, 3), (2, 3, 2)),
+    ("F.adaptive_avg_pool1d", lambda t: F.adaptive_avg_pool1d(t, 4), (2, 3, 10), (4,)),
+    ("F.adaptive_avg_pool2d", lambda t: F.adaptive_avg_pool2d(t, (2, 4)), (2, 3, 5, 7), (2, 4)),
+    ("F.adaptive_avg_pool3d", lambda t: F.adaptive_avg_pool3d(t, (3, 1, 2)), (2, 3, 4, 5, 5), (3, 1, 2)),
+])
+def test_page_adaptive_avg_pool(page, fn, shape, out):
+    x = np.random.default_rng(34).standard_normal(shape)
+    want, backward = adaptive_page(x, out)
+    y, G, (dx,) = run(fn, x)
+    close(y, want, f"{page} forward")
+    close(dx, backward(G), f"{page} backward")
+
+
+@pytest.mark.parametrize("owner", ["F", "nn"])
+def test_page_global_avg_pool(owner):
+    x = np.random.default_rng(35).standard_normal((2, 3, 4, 5))
+    P = 20
+    y, G, (dx,) = run(nn.GlobalAvgPool() if owner == "nn" else F.global_avg_pool, x)
+    close(y, x.reshape(2, 3, -1).sum(-1) / P)
+    close(dx, np.broadcast_to(G[:, :, None, None] / P, x.shape))
+
+
+# ============================================================ normalisation
+def bn_page(x, gamma, beta, eps, training, rmean=None, rvar=None):
+    """BatchNorm's page: per channel c over its m values; training uses batch statistics, eval running ones."""
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = [1, -1] + [1] * (x.ndim - 2)
+    m = x.size // x.shape[1]
+    if training:
+        mu = x.sum(axis=axes) / m
+        var = ((x - mu.reshape(shape)) ** 2).sum(axis=axes) / m
+    else:
+        mu, var = rmean, rvar
+    xhat = (x - mu.reshape(shape)) / np.sqrt(var.reshape(shape) + eps)
+    y = gamma.reshape(shape) * xhat + beta.reshape(shape)
+
+    def backward(G):
+        ghat = gamma.reshape(shape) * G
+        if training:
+            mean = lambda z: z.sum(axis=axes, keepdims=True) / m  # noqa: E731
+            dx = (ghat - mean(ghat) - xhat * mean(ghat * xhat)) / np.sqrt(var.reshape(shape) + eps)
+        else:
+            dx = ghat / np.sqrt(var.reshape(shape) + eps)
+        return dx, (G * xhat).sum(axis=axes), G.sum(axis=axes)
+
+    return y, backward, mu, var, m
+
+
+@pytest.mark.parametrize("cls,shape", [(nn.BatchNorm2d, (4, 3, 5, 6)), (nn.BatchNorm1d, (6, 3)),
+                                       (nn.BatchNorm1d, (4, 3, 7))])
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_page_nn_BatchNorm(cls, shape, momentum):
+    """nn.BatchNorm1d/2d: training (y, running updates with the unbiased variance, dx, dgamma, dbeta) and eval."""
+    rng = np.random.default_rng(40)
+    C = shape[1]
+    gamma, beta = rng.standard_normal(C), rng.standard_normal(C)
+    layer = double_layer(cls(C, eps=1e-3, momentum=momentum), weight=gamma, bias=beta)
+    rmean, rvar = np.zeros(C), np.ones(C)
+    for t in range(1, 3):  # two training batches
+        x = rng.standard_normal(shape) * 2 + 1
+        x.reshape(-1)[:3] = 0.5  # ties and repeated values
+        want, backward, mu, var, m = bn_page(x, gamma, beta, 1e-3, True)
+        for prm in layer.parameters():
+            prm.grad = None
+        y, G, (dx,) = run(layer, x)
+        close(y, want, "train forward")
+        wdx, wg, wb = backward(G)
+        close(dx, wdx, "train dL/dx")
+        close(layer.weight.grad, wg, "dL/dgamma")
+        close(layer.bias.grad, wb, "dL/dbeta")
+        alpha = 1.0 / t if momentum is None else momentum
+        rmean = (1 - alpha) * rmean + alpha * mu
+        rvar = (1 - alpha) * rvar + alpha * m / (m - 1) * var
+        close(layer.running_mean.numpy(), rmean, "running mean")
+        close(layer.running_var.numpy(), rvar, "running var (unbiased)")
+    layer.eval()
+    for prm in layer.parameters():
+        prm.grad = None
+    x = rng.standard_normal(shape)
+    want, backward, *_ = bn_page(x, gamma, beta, 1e-3, False, rmean, rvar)
+    y, G, (dx,) = run(layer, x)
+    close(y, want, "eval forward")
+    wdx, wg, wb = backward(G)
+    close(dx, wdx, "eval dL/dx")
+    close(layer.weight.grad, wg, "eval dL/dgamma")
+    close(layer.bias.grad, wb, "eval dL/dbeta")
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_page_F_batch_norm(training):
+    rng = np.random.default_rng(41)
+    x = rng.standard_normal((5, 3, 4))
+    gamma, beta = rng.standard_normal(3), rng.standard_normal(3)
+    rm, rv = rng.standard_normal(3), rng.random(3) + 0.5
+    want, backward, mu, var, m = bn_page(x, gamma, beta, 1e-5, training, rm, rv)
+    rmt, rvt = lucid.tensor(rm.copy()), lucid.tensor(rv.copy())
+    y, G, (dx, dg, db) = run(lambda t, g_, b_: F.batch_norm(t, rmt, rvt, g_, b_, training=training, momentum=0.2),
+                             x, gamma, beta)
+    close(y, want, "forward")
+    wdx, wg, wb = backward(G)
+    close(dx, wdx, "dL/dx")
+    close(dg, wg, "dL/dgamma")
+    close(db, wb, "dL/dbeta")
+    if training:
+        close(rmt.numpy(), 0.8 * rm + 0.2 * mu, "running mean")
+        close(rvt.numpy(), 0.8 * rv + 0.2 * var * m / (m - 1), "running var")
+
+
+def ln_page(x, k, gamma, beta, eps):
+    axes = tuple(range(-k, 0))
+    m = int(np.prod(x.shape[-k:]))
+    mu = x.sum(axis=axes, keepdims=True) / m
+    var = ((x - mu) ** 2).sum(axis=axes, keepdims=True) / m
+    xhat = (x - mu) / np.sqrt(var + eps)
+    y = gamma * xhat + beta
+    lead = tuple(range(x.ndim - k))
+
+    def backward(G):
+        ghat = gamma * G
+        mean = lambda z: z.sum(axis=axes, keepdims=True) / m  # noqa: E731
+        dx = (ghat - mean(ghat) - xhat * mean(ghat * xhat)) / np.sqrt(var + eps)
+        return dx, (G * xhat).sum(axis=lead), G.sum(axis=lead)
+
+    return y, backward
+
+
+@pytest.mark.parametrize("owner", ["F", "nn"])
+def test_page_layer_norm(owner):
+    """nn.LayerNorm / F.layer_norm: y, dL/dx, dL/dgamma, dL/dbeta."""
+    rng = np.random.default_rng(42)
+    x = rng.standard_normal((3, 2, 4, 5))
+    x[0, 0] = 2.0  # a sample with zero spread
+    gamma, beta = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    want, backward = ln_page(x, 2, gamma, beta, 1e-5)
+    if owner == "F":
+        y, G, (dx, dg, db) = run(lambda t, g_, b_: F.layer_norm(t, (4, 5), g_, b_, 1e-5), x, gamma, beta)
+    else:
+        layer = double_layer(nn.LayerNorm((4, 5)), weight=gamma, bias=beta)
+        y, G, (dx,) = run(layer, x)
+        dg, db = grads_of(layer, "weight", "bias")
+    close(y, want, "forward")
+    wdx, wg, wb = backward(G)
+    close(dx, wdx, "dL/dx")
+    close(dg, wg, "dL/dgamma")
+    close(db, wb, "dL/dbeta")
+
+
+# ============================================================ dropout
+@pytest.mark.parametrize("p", [0.0, 0.3, 0.8, 1.0])
+@pytest.mark.parametrize("owner", ["F", "nn"])
+def test_page_dropout(owner, p):
+    """y = m x / (1 - p), dL/dx = m g / (1 - p); p = 1: y = 0 and dL/dx = 0; eval: identity."""
+    x = np.random.default_rng(50).standard_normal((20, 30)) + 5.0  # no zeros: the mask is y != 0
+    lucid.manual_seed(0)
+    fn = nn.Dropout(p) if owner == "nn" else (lambda t: F.dropout(t, p, True))
+    y, g, (dx,) = run(fn, x)
+    if p == 1:
+        close(y, np.zeros_like(x))
+        close(dx, np.zeros_like(x))
+    else:
+        mask = (y != 0).astype(np.float64)
+        close(y, mask * x / (1 - p))
+        close(dx, mask * g / (1 - p))
+        if 0 < p < 1:
+            assert abs(1 - mask.mean() - p) < 0.1
+    layer = nn.Dropout(p).eval()
+    y, g, (dx,) = run(layer if owner == "nn" else (lambda t: F.dropout(t, p, False)), x)
+    close(y, x)
+    close(dx, g)
