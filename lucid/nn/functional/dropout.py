@@ -39,13 +39,6 @@ class Dropout(Function):
 def dropout(input, p: float = 0.5, training: bool = True) -> Tensor:
     """Randomly zero elements with probability ``p`` (training only); scale the kept ones.
 
-    .. math::
-        y = \\frac{m \\odot x}{1 - p}, \\quad m_i \\sim \\text{Bernoulli}(1 - p), \\qquad
-        \\frac{\\partial L}{\\partial x} = \\frac{m \\odot g}{1 - p}
-
-    The scaling keeps :math:`\\mathbb{E}[y] = x`, so nothing changes at evaluation time,
-    when ``training=False`` returns ``input`` itself.
-
     Parameters
     ----------
     input : Tensor
@@ -60,9 +53,30 @@ def dropout(input, p: float = 0.5, training: bool = True) -> Tensor:
     Tensor
         Same shape as ``input``.
 
-    References
-    ----------
-    N. Srivastava et al., "Dropout: A Simple Way to Prevent Neural Networks from Overfitting", JMLR 2014.
+    Forward Calculation
+    -------------------
+    In training, with a mask drawn once per call from :func:`lucid.random.generator`:
+
+    .. math::
+
+        m_i \\sim \\text{Bernoulli}(1 - p), \\qquad y_i = \\frac{m_i\\, x_i}{1 - p} \\quad (p < 1),
+        \\qquad y = 0 \\quad (p = 1)
+
+    The scaling keeps :math:`\\mathbb{E}[y] = x`, so nothing changes at evaluation time:
+    ``training=False`` (or ``p = 0``) returns ``input`` itself, :math:`y = x`.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g = \\partial L / \\partial y` and the same mask :math:`m` (a constant):
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial x_i} = \\frac{m_i\\, g_i}{1 - p} \\quad (p < 1), \\qquad
+        \\frac{\\partial L}{\\partial x} = 0 \\quad (p = 1), \\qquad
+        \\frac{\\partial L}{\\partial x} = g \\quad (\\text{evaluation, or } p = 0)
+
+    At :math:`p = 1` every element is dropped and the gradient is zero, as in PyTorch
+    (the factor :math:`1 / (1 - p)` is never formed).
 
     Examples
     --------
@@ -73,6 +87,10 @@ def dropout(input, p: float = 0.5, training: bool = True) -> Tensor:
     Tensor([2., 0., 0., 0., 2., 2.])
     >>> F.dropout(lucid.ones(3), p=0.5, training=False)
     Tensor([1., 1., 1.])
+
+    References
+    ----------
+    N. Srivastava et al., "Dropout: A Simple Way to Prevent Neural Networks from Overfitting", JMLR 2014.
     """
     x = tensor_arg(input, "input")
     if backend.to_numpy_dtype(x.dtype).kind not in "fc":  # the kept values are scaled by 1/(1-p)

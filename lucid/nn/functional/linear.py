@@ -58,13 +58,16 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     -------
     Tensor, shape (\\*, out_features)
 
-    Notes
-    -----
-    Forward, for each row :math:`x` of the input:
+    Forward Calculation
+    -------------------
+    For each row :math:`x` of the input (every leading index):
 
     .. math:: y_o = \\sum_i x_i W_{oi} + b_o
 
-    Backward, with :math:`G = \\partial L / \\partial y` (rows stacked over all leading axes):
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`G = \\partial L / \\partial y` (rows stacked over all leading axes into
+    :math:`G \\in \\mathbb{R}^{R \\times \\text{out}}`, and :math:`x` into :math:`R \\times \\text{in}`):
 
     .. math:: \\frac{\\partial L}{\\partial x} = G W, \\qquad
               \\frac{\\partial L}{\\partial W} = G^\\top x, \\qquad

@@ -51,14 +51,10 @@ def _same_shape(input: Tensor, target: Tensor, fn: str) -> None:
 def mse_loss(input, target, reduction: str = "mean") -> Tensor:
     """Mean squared error.
 
-    .. math:: \\ell_i = (x_i - y_i)^2, \\qquad \\frac{\\partial \\ell_i}{\\partial x_i} = 2 (x_i - y_i)
-
-    (divided by the number of elements for ``reduction="mean"``).
-
     Parameters
     ----------
     input, target : Tensor
-        The same shape.
+        The same shape; both are differentiable.
     reduction : {"mean", "sum", "none"}
         How to combine the element losses.
 
@@ -66,6 +62,28 @@ def mse_loss(input, target, reduction: str = "mean") -> Tensor:
     -------
     Tensor
         A scalar, or the element losses for ``"none"``.
+
+    Forward Calculation
+    -------------------
+    Over the :math:`n` elements of ``input`` :math:`x` and ``target`` :math:`y`:
+
+    .. math::
+
+        \\ell_i = (x_i - y_i)^2, \\qquad
+        L = \\frac{1}{n} \\sum_i \\ell_i \\;\\; (\\text{"mean"}), \\qquad
+        L = \\sum_i \\ell_i \\;\\; (\\text{"sum"}), \\qquad
+        L = \\ell \\;\\; (\\text{"none"})
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g_i = \\partial L / \\partial \\ell_i`, that is :math:`g / n` for ``"mean"``
+    and :math:`g` for ``"sum"`` (:math:`g` the gradient arriving at the scalar :math:`L`),
+    the upstream gradient's element :math:`i` for ``"none"``:
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial x_i} = 2 g_i (x_i - y_i), \\qquad
+        \\frac{\\partial L}{\\partial y_i} = -2 g_i (x_i - y_i)
 
     Examples
     --------
@@ -84,14 +102,10 @@ def mse_loss(input, target, reduction: str = "mean") -> Tensor:
 def l1_loss(input, target, reduction: str = "mean") -> Tensor:
     """Mean absolute error.
 
-    .. math:: \\ell_i = |x_i - y_i|, \\qquad \\frac{\\partial \\ell_i}{\\partial x_i} = \\operatorname{sign}(x_i - y_i)
-
-    (0 where :math:`x_i = y_i`, as in PyTorch).
-
     Parameters
     ----------
     input, target : Tensor
-        The same shape.
+        The same shape; both are differentiable.
     reduction : {"mean", "sum", "none"}
         How to combine the element losses.
 
@@ -99,6 +113,30 @@ def l1_loss(input, target, reduction: str = "mean") -> Tensor:
     -------
     Tensor
         A scalar, or the element losses for ``"none"``.
+
+    Forward Calculation
+    -------------------
+    Over the :math:`n` elements of ``input`` :math:`x` and ``target`` :math:`y`:
+
+    .. math::
+
+        \\ell_i = |x_i - y_i|, \\qquad
+        L = \\frac{1}{n} \\sum_i \\ell_i \\;\\; (\\text{"mean"}), \\qquad
+        L = \\sum_i \\ell_i \\;\\; (\\text{"sum"}), \\qquad
+        L = \\ell \\;\\; (\\text{"none"})
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g_i = \\partial L / \\partial \\ell_i` (:math:`g / n` for ``"mean"``, :math:`g`
+    for ``"sum"``, the upstream gradient's element :math:`i` for ``"none"``):
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial x_i} = g_i \\operatorname{sign}(x_i - y_i), \\qquad
+        \\frac{\\partial L}{\\partial y_i} = -g_i \\operatorname{sign}(x_i - y_i)
+
+    with :math:`\\operatorname{sign}(0) = 0`: both gradients are 0 where :math:`x_i = y_i`,
+    as in PyTorch.
 
     Examples
     --------
@@ -154,13 +192,6 @@ def _class_mask(input: Tensor, target: Tensor, weight, ignore_index: int, fn: st
 def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of integer class targets, given log-probabilities.
 
-    .. math::
-        \\ell_n = -w_{y_n}\\, x_{n, y_n}, \\qquad
-        \\text{mean} = \\frac{\\sum_n \\ell_n}{\\sum_n w_{y_n}}, \\qquad
-        \\frac{\\partial \\ell_n}{\\partial x_{n,c}} = -w_{y_n} [c = y_n]
-
-    Samples whose target is ``ignore_index`` contribute nothing (to the sum or to the divisor).
-
     Parameters
     ----------
     input : Tensor
@@ -178,6 +209,31 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     -------
     Tensor
         A scalar, or per-sample losses for ``"none"``.
+
+    Forward Calculation
+    -------------------
+    For each sample :math:`n` (every position :math:`d_1, \\ldots` of a spatial input counts
+    as a sample), with :math:`w_c = 1` without ``weight`` and :math:`v_n = [y_n \\ne
+    \\text{ignore\\_index}]`:
+
+    .. math::
+
+        \\ell_n = -v_n\\, w_{y_n} x_{n, y_n}, \\qquad
+        L = \\frac{\\sum_n \\ell_n}{\\sum_n v_n w_{y_n}} \\;\\; (\\text{"mean"}), \\qquad
+        L = \\sum_n \\ell_n \\;\\; (\\text{"sum"})
+
+    An ignored sample contributes nothing, to the sum or to the divisor.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g_n = \\partial L / \\partial \\ell_n` (:math:`g / \\sum_m v_m w_{y_m}` for
+    ``"mean"``, :math:`g` for ``"sum"``, the upstream gradient for ``"none"``):
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial x_{n,c}} = -g_n\\, v_n\\, w_{y_n} [c = y_n]
+
+    ``target`` and ``weight`` get no gradient.
 
     Examples
     --------
@@ -205,26 +261,15 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
                   label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy between logits and integer classes (or class probabilities).
 
-    With :math:`\\log p = \\operatorname{log\\_softmax}(x)` (a stable log-sum-exp) and smoothing
-    :math:`\\varepsilon` over :math:`C` classes, the target distribution is
-    :math:`q = (1 - \\varepsilon)\\, \\text{onehot}(y) + \\varepsilon / C`, and
-
-    .. math::
-        \\ell_n = -\\sum_c q_{n,c} \\log p_{n,c}, \\qquad
-        \\frac{\\partial \\ell_n}{\\partial x_{n,c}} = p_{n,c} - q_{n,c}
-
-    (without class weights).  With ``weight`` this follows PyTorch exactly:
-    :math:`(1 - \\varepsilon)` times :func:`nll_loss` plus :math:`\\varepsilon / C` times
-    :math:`-\\sum_c w_c \\log p_{n,c}`, both normalised by :math:`\\sum_n w_{y_n}` for ``"mean"``.
-
     Parameters
     ----------
     input : Tensor
         Logits ``(N, C)``, ``(N, C, d1, ...)`` or ``(C,)``.
     target : Tensor
-        Integer classes ``(N,)`` / ``(N, d1, ...)``, or float probabilities of ``input``'s shape.
+        Integer classes ``(N,)`` / ``(N, d1, ...)``, or float probabilities of ``input``'s shape
+        (differentiable, as in PyTorch).
     weight : Tensor, optional
-        ``(C,)`` per-class weights.
+        ``(C,)`` per-class weights :math:`w` (constants; :math:`w_c = 1` without them).
     ignore_index : int
         A class-index target to skip.
     reduction : {"mean", "sum", "none"}
@@ -237,10 +282,58 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     Tensor
         A scalar, or per-sample losses for ``"none"``.
 
-    References
-    ----------
-    C. Szegedy et al., "Rethinking the Inception Architecture for Computer Vision", CVPR 2016
-    (label smoothing).
+    Forward Calculation
+    -------------------
+    :math:`p_n = \\operatorname{softmax}(x_n)` over the :math:`C` classes, its logarithm
+    computed as ``log_softmax`` (a stable log-sum-exp); every position :math:`d_1, \\ldots`
+    of a spatial input counts as a sample :math:`n`.
+
+    *Class targets* :math:`y_n`, with :math:`v_n = [y_n \\ne \\text{ignore\\_index}]` (exactly
+    PyTorch's formula):
+
+    .. math::
+
+        \\ell_n = v_n \\Big( -(1 - \\varepsilon)\\, w_{y_n} \\log p_{n, y_n}
+                 - \\frac{\\varepsilon}{C} \\sum_c w_c \\log p_{n,c} \\Big), \\qquad
+        L = \\frac{\\sum_n \\ell_n}{\\sum_n v_n w_{y_n}} \\;\\; (\\text{"mean"}), \\qquad
+        L = \\sum_n \\ell_n \\;\\; (\\text{"sum"})
+
+    The mean divides by the total weight of the counted targets (the number of counted
+    samples without ``weight``), for both terms. Without weights this is
+    :math:`\\ell_n = -\\sum_c q_{n,c} \\log p_{n,c}` with the smoothed target
+    :math:`q_n = (1 - \\varepsilon)\\, \\text{onehot}(y_n) + \\varepsilon / C`.
+
+    *Probability targets* :math:`t_n` (``ignore_index`` does not apply), with
+    :math:`q_{n,c} = (1 - \\varepsilon)\\, t_{n,c} + \\varepsilon / C`:
+
+    .. math::
+
+        \\ell_n = -\\sum_c w_c\\, q_{n,c} \\log p_{n,c}, \\qquad
+        L = \\frac{1}{N} \\sum_n \\ell_n \\;\\; (\\text{"mean"}, N \\text{ samples}), \\qquad
+        L = \\sum_n \\ell_n \\;\\; (\\text{"sum"})
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g_n = \\partial L / \\partial \\ell_n` (:math:`g` over the mean's divisor for
+    ``"mean"``, :math:`g` for ``"sum"``, the upstream gradient for ``"none"``), and
+    :math:`W = \\sum_c w_c`:
+
+    *Class targets*:
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial x_{n,c}} = g_n v_n \\Big( (1 - \\varepsilon)\\, w_{y_n}
+            \\big(p_{n,c} - [c = y_n]\\big) + \\frac{\\varepsilon}{C} \\big(W p_{n,c} - w_c\\big) \\Big)
+
+    which is :math:`g_n (p_{n,c} - q_{n,c})` without weights.
+
+    *Probability targets*:
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial x_{n,c}} = g_n \\Big( p_{n,c} \\sum_k w_k q_{n,k} - w_c q_{n,c} \\Big),
+        \\qquad
+        \\frac{\\partial L}{\\partial t_{n,c}} = -g_n (1 - \\varepsilon)\\, w_c \\log p_{n,c}
 
     Examples
     --------
@@ -254,6 +347,11 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     >>> logits.grad.round(3)
     array([[-0.107,  0.053,  0.053],
            [ 0.003,  0.003, -0.007]], dtype=float32)
+
+    References
+    ----------
+    C. Szegedy et al., "Rethinking the Inception Architecture for Computer Vision", CVPR 2016
+    (label smoothing).
     """
     x, t = tensor_arg(input, "input"), tensor_arg(target, "target")
     _check_reduction(reduction, "cross_entropy")
@@ -295,58 +393,50 @@ def _broadcast_weight(weight, x: Tensor, axis: int) -> Tensor:
 
 # ----------------------------------------------------------------------------- binary
 class BinaryCrossEntropy(Function):
-    """l = -(y log p + (1 - y) log(1 - p)), logs clamped at -100
+    """l = -(y log p + (1 - y) log(1 - p)), each log clamped at -100
 
-    dl/dp = (p - y) / max(p (1 - p), 1e-12),  dl/dy = log(1 - p) - log(p) (the clamped logs)
+    dl/dp = (p - y) / max(p (1 - p), 1e-12),  dl/dy = log(1 - p) - log(p)  (not clamped, as in PyTorch)
+
+    Both gradients are computed from the saved inputs only, so the same lines
+    run on Tensors under create_graph=True and differentiate again.
     """
 
     double_backward = True
 
     @staticmethod
     def forward(ctx, p, y):
-        log_p, log_q = _clamped_logs(p)
-        ctx.save(p, y, log_p, log_q)
+        xp = backend.xp_of(p)
+        log_p = xp.clip(xp.log(p), -100.0, None)
+        log_q = xp.clip(xp.log1p(-p), -100.0, None)
+        ctx.save(p, y)
         return -(y * log_p + (1 - y) * log_q)
 
     @staticmethod
     def backward(ctx, grad):
-        p, y, log_p, log_q = ctx.saved
+        p, y = ctx.saved
         xp = backend.xp_of(p)
         gp = gy = None
         if ctx.needs_input_grad[0]:
             gp = grad * (p - y) / xp.clip(p * (1 - p), 1e-12, None)
         if ctx.needs_input_grad[1]:
-            if isinstance(grad, Tensor):  # create_graph: the saved logs are constants; recompute them from p, recorded
-                log_p, log_q = _clamped_logs(p)
-            gy = grad * (log_q - log_p)
+            gy = grad * (xp.log1p(-p) - xp.log(p))  # -logit(p): +-inf at p = 0 or 1, as PyTorch's
         return gp, gy
-
-
-def _clamped_logs(p):
-    """``log(p)`` and ``log(1 - p)``, each clamped at -100 as in PyTorch (arrays or Tensors)."""
-    xp = backend.xp_of(p)
-    return xp.clip(xp.log(p), -100.0, None), xp.clip(xp.log1p(-p), -100.0, None)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy between probabilities and targets in [0, 1].
 
-    .. math::
-        \\ell_i = -w_i \\big(y_i \\log p_i + (1 - y_i) \\log(1 - p_i)\\big), \\qquad
-        \\frac{\\partial \\ell_i}{\\partial p_i} = w_i \\frac{p_i - y_i}{p_i (1 - p_i)}
-
-    Like PyTorch, each logarithm is clamped at :math:`-100` (so :math:`p = 0` or 1 gives a finite
-    loss) and the denominator at :math:`10^{-12}`.  Prefer
-    :func:`binary_cross_entropy_with_logits`, which is stable without clamping.
+    Prefer :func:`binary_cross_entropy_with_logits`, which is stable without clamping.
 
     Parameters
     ----------
     input : Tensor
-        Probabilities in [0, 1].
+        Probabilities :math:`p` in [0, 1].
     target : Tensor
-        Same shape, values in [0, 1].
+        Same shape, values :math:`y` in [0, 1]; differentiable, as in PyTorch.
     weight : Tensor, optional
-        Broadcasts against ``input``; rescales each element's loss.
+        :math:`w`, broadcasts against ``input``; rescales each element's loss (:math:`w_i = 1`
+        without it).
     reduction : {"mean", "sum", "none"}
         How to combine the element losses.
 
@@ -354,6 +444,31 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") ->
     -------
     Tensor
         A scalar, or the element losses for ``"none"``.
+
+    Forward Calculation
+    -------------------
+    .. math::
+
+        \\ell_i = -w_i \\big(y_i \\log p_i + (1 - y_i) \\log(1 - p_i)\\big), \\qquad
+        L = \\frac{1}{n} \\sum_i \\ell_i \\;\\; (\\text{"mean"}), \\qquad L = \\sum_i \\ell_i \\;\\; (\\text{"sum"})
+
+    Like PyTorch, each logarithm is clamped at :math:`-100`, so :math:`p = 0` or 1 gives a
+    finite loss.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g_i = \\partial L / \\partial \\ell_i` (:math:`g / n` for ``"mean"``, :math:`g`
+    for ``"sum"``, the upstream gradient for ``"none"``):
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial p_i} = g_i w_i \\frac{p_i - y_i}{\\max\\big(p_i (1 - p_i),\\, 10^{-12}\\big)},
+        \\qquad
+        \\frac{\\partial L}{\\partial y_i} = g_i w_i \\big(\\log(1 - p_i) - \\log p_i\\big)
+            = -g_i w_i \\operatorname{logit}(p_i)
+
+    As in PyTorch, the target gradient uses the logarithms *without* the clamp:
+    :math:`+\\infty` at :math:`p_i = 0` and :math:`-\\infty` at :math:`p_i = 1`.
 
     Examples
     --------
@@ -379,27 +494,14 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
                                      pos_weight=None) -> Tensor:
     """Binary cross-entropy on logits: a sigmoid and the loss in one stable formula.
 
-    With :math:`\\sigma` the sigmoid and :math:`r = 1 + (\\text{pos\\_weight} - 1)\\, y`:
-
-    .. math::
-        \\ell_i = w_i \\big((1 - y_i)\\, x_i + r_i \\operatorname{softplus}(-x_i)\\big)
-              = -w_i \\big(\\text{pos\\_weight}\\; y_i \\log \\sigma(x_i) + (1 - y_i) \\log(1 - \\sigma(x_i))\\big),
-
-    .. math::
-        \\frac{\\partial \\ell_i}{\\partial x_i} = w_i \\big((1 - y_i) - r_i\\, \\sigma(-x_i)\\big)
-        \\;\\; (= w_i(\\sigma(x_i) - y_i) \\text{ without pos\\_weight}).
-
-    :math:`\\operatorname{softplus}(-x) = \\log(1 + e^{-x})` is computed without overflow,
-    so any logit gives a finite loss and gradient.
-
     Parameters
     ----------
     input : Tensor
-        Logits, any shape.
+        Logits :math:`x`, any shape.
     target : Tensor
-        Same shape, values in [0, 1].
+        Same shape, values :math:`y` in [0, 1]; differentiable, as in PyTorch.
     weight : Tensor, optional
-        Broadcasts against ``input``.
+        :math:`w`, broadcasts against ``input`` (:math:`w_i = 1` without it).
     reduction : {"mean", "sum", "none"}
         How to combine the element losses.
     pos_weight : Tensor, optional
@@ -409,6 +511,42 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     -------
     Tensor
         A scalar, or the element losses for ``"none"``.
+
+    Forward Calculation
+    -------------------
+    For each element :math:`i`, let :math:`\\pi_i` be the ``pos_weight`` entry of its class
+    (its index :math:`c` on the last axis: :math:`\\pi_i = \\text{pos\\_weight}_c`;
+    :math:`\\pi_i = 1` without ``pos_weight``), and
+
+    .. math::
+
+        r_i = 1 + (\\pi_i - 1)\\, y_i , \\qquad
+        \\operatorname{softplus}(-x) = \\log(1 + e^{-x}) = -\\log \\sigma(x) .
+
+    Then, with :math:`\\sigma` the sigmoid,
+
+    .. math::
+
+        \\ell_i = w_i \\big((1 - y_i)\\, x_i + r_i \\operatorname{softplus}(-x_i)\\big)
+              = -w_i \\big(\\pi_i\\, y_i \\log \\sigma(x_i) + (1 - y_i) \\log(1 - \\sigma(x_i))\\big),
+
+    and :math:`L = \\frac{1}{n} \\sum_i \\ell_i` (``"mean"``), :math:`\\sum_i \\ell_i` (``"sum"``).
+    :math:`\\operatorname{softplus}(-x)` is computed without overflow, so any logit gives a
+    finite loss and gradient.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g_i = \\partial L / \\partial \\ell_i` (:math:`g / n` for ``"mean"``, :math:`g`
+    for ``"sum"``, the upstream gradient for ``"none"``):
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial x_i} = g_i w_i \\big((1 - y_i) - r_i\\, \\sigma(-x_i)\\big),
+        \\qquad
+        \\frac{\\partial L}{\\partial y_i} = g_i w_i \\big(-x_i + (\\pi_i - 1) \\operatorname{softplus}(-x_i)\\big)
+
+    Without ``pos_weight`` (:math:`\\pi_i = r_i = 1`) these are
+    :math:`g_i w_i (\\sigma(x_i) - y_i)` and :math:`-g_i w_i x_i`.
 
     Examples
     --------

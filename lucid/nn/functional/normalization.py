@@ -139,28 +139,6 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Batch normalisation over the batch and spatial axes, per channel (axis 1).
 
-    .. math::
-        \\mu_c = \\frac{1}{m} \\sum_{n, s} x_{n,c,s}, \\qquad
-        \\sigma_c^2 = \\frac{1}{m} \\sum_{n, s} (x_{n,c,s} - \\mu_c)^2, \\qquad
-        y = \\gamma_c \\frac{x - \\mu_c}{\\sqrt{\\sigma_c^2 + \\epsilon}} + \\beta_c
-
-    with :math:`m = N \\times` (spatial size).  In training the batch statistics are used and
-    the running estimates move towards them,
-    :math:`\\hat\\mu \\leftarrow (1 - \\text{momentum}) \\hat\\mu + \\text{momentum}\\, \\mu`
-    (the running variance takes the *unbiased* :math:`\\sigma^2 m / (m - 1)`); in evaluation
-    :math:`\\hat\\mu, \\hat\\sigma^2` replace :math:`\\mu, \\sigma^2`.
-
-    Backward in training (statistics depend on :math:`x`), with :math:`\\hat x` the normalised
-    input and :math:`g_{\\hat x} = \\gamma\\, \\partial L/\\partial y`:
-
-    .. math::
-        \\frac{\\partial L}{\\partial x} = \\frac{1}{\\sqrt{\\sigma^2 + \\epsilon}}
-            \\Big(g_{\\hat x} - \\overline{g_{\\hat x}} - \\hat x\\, \\overline{g_{\\hat x} \\hat x}\\Big),
-        \\qquad \\frac{\\partial L}{\\partial \\gamma} = \\sum \\frac{\\partial L}{\\partial y} \\hat x,
-        \\qquad \\frac{\\partial L}{\\partial \\beta} = \\sum \\frac{\\partial L}{\\partial y}
-
-    (bars are means over the :math:`m` values of a channel).
-
     Parameters
     ----------
     input : Tensor
@@ -168,7 +146,8 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
     running_mean, running_var : Tensor, optional
         ``(C,)`` running estimates; updated in place when ``training``; required when not training.
     weight, bias : Tensor, optional
-        ``(C,)`` scale :math:`\\gamma` and shift :math:`\\beta`.
+        ``(C,)`` scale :math:`\\gamma` and shift :math:`\\beta` (:math:`\\gamma = 1, \\beta = 0`
+        without them).
     training : bool
         Use the batch's statistics (True) or the running ones (False).
     momentum : float
@@ -181,10 +160,54 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
     Tensor
         Same shape as ``input``.
 
-    References
-    ----------
-    S. Ioffe, C. Szegedy, "Batch Normalization: Accelerating Deep Network Training by Reducing
-    Internal Covariate Shift", ICML 2015.
+    Forward Calculation
+    -------------------
+    For each channel :math:`c`, over its :math:`m = N \\times` (spatial size) values
+    :math:`x_{n,c,s}`.  *Training* uses the batch's statistics:
+
+    .. math::
+
+        \\mu_c = \\frac{1}{m} \\sum_{n, s} x_{n,c,s}, \\qquad
+        \\sigma_c^2 = \\frac{1}{m} \\sum_{n, s} (x_{n,c,s} - \\mu_c)^2, \\qquad
+        \\hat x_{n,c,s} = \\frac{x_{n,c,s} - \\mu_c}{\\sqrt{\\sigma_c^2 + \\epsilon}}, \\qquad
+        y_{n,c,s} = \\gamma_c \\hat x_{n,c,s} + \\beta_c
+
+    and moves the running estimates towards them (the running variance takes the
+    *unbiased* :math:`\\sigma_c^2\\, m / (m - 1)`):
+
+    .. math::
+
+        \\hat\\mu_c \\leftarrow (1 - \\text{momentum})\\, \\hat\\mu_c + \\text{momentum}\\, \\mu_c, \\qquad
+        \\hat\\sigma_c^2 \\leftarrow (1 - \\text{momentum})\\, \\hat\\sigma_c^2
+            + \\text{momentum}\\, \\frac{m}{m - 1} \\sigma_c^2
+
+    *Evaluation* uses the running estimates, constants: :math:`\\hat x_{n,c,s} =
+    (x_{n,c,s} - \\hat\\mu_c) / \\sqrt{\\hat\\sigma_c^2 + \\epsilon}`, and the same
+    :math:`y = \\gamma_c \\hat x + \\beta_c`.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g = \\partial L / \\partial y`, :math:`g_{\\hat x} = \\gamma_c\\, g` and bars for
+    means over the :math:`m` values of a channel:
+
+    .. math::
+
+        \\text{training:} \\quad \\frac{\\partial L}{\\partial x} = \\frac{1}{\\sqrt{\\sigma_c^2 + \\epsilon}}
+            \\Big(g_{\\hat x} - \\overline{g_{\\hat x}} - \\hat x\\, \\overline{g_{\\hat x} \\hat x}\\Big),
+        \\qquad
+        \\text{evaluation:} \\quad \\frac{\\partial L}{\\partial x} =
+            \\frac{\\gamma_c\\, g}{\\sqrt{\\hat\\sigma_c^2 + \\epsilon}}
+
+    and in both modes
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial \\gamma_c} = \\sum_{n, s} g_{n,c,s}\\, \\hat x_{n,c,s}, \\qquad
+        \\frac{\\partial L}{\\partial \\beta_c} = \\sum_{n, s} g_{n,c,s} .
+
+    The running estimates get no gradient (in training the two extra terms of
+    :math:`\\partial L / \\partial x` are the paths through :math:`\\mu_c` and :math:`\\sigma_c^2`;
+    in evaluation there are none).
 
     Examples
     --------
@@ -197,6 +220,11 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
             [ 1.,  1.]])
     >>> rm, rv
     (Tensor([0.2, 2. ]), Tensor([ 1.1, 20.9]))
+
+    References
+    ----------
+    S. Ioffe, C. Szegedy, "Batch Normalization: Accelerating Deep Network Training by Reducing
+    Internal Covariate Shift", ICML 2015.
     """
     x = tensor_arg(input, "input")
     if x.ndim < 2:
@@ -242,17 +270,6 @@ def _blend(buffer: Tensor, value: Any, momentum: float) -> None:
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
     """Layer normalisation over the last ``len(normalized_shape)`` axes of each sample.
 
-    .. math::
-        y = \\gamma \\frac{x - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}} + \\beta
-
-    with :math:`\\mu, \\sigma^2` the mean and (biased) variance over the normalised axes, and
-    :math:`\\gamma, \\beta` of shape ``normalized_shape``.  Backward, with
-    :math:`g_{\\hat x} = \\gamma\\, \\partial L/\\partial y` and means over the normalised axes:
-
-    .. math::
-        \\frac{\\partial L}{\\partial x} = \\frac{1}{\\sqrt{\\sigma^2 + \\epsilon}}
-            \\Big(g_{\\hat x} - \\overline{g_{\\hat x}} - \\hat x\\, \\overline{g_{\\hat x} \\hat x}\\Big)
-
     Parameters
     ----------
     input : Tensor
@@ -260,7 +277,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     normalized_shape : int or tuple of int
         The trailing shape to normalise over.
     weight, bias : Tensor, optional
-        Of shape ``normalized_shape``.
+        :math:`\\gamma` and :math:`\\beta`, of shape ``normalized_shape`` (:math:`\\gamma = 1,
+        \\beta = 0` without them).
     eps : float
         Added to the variance.
 
@@ -269,9 +287,30 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     Tensor
         Same shape as ``input``.
 
-    References
-    ----------
-    J. L. Ba, J. R. Kiros, G. E. Hinton, "Layer Normalization", arXiv:1607.06450, 2016.
+    Forward Calculation
+    -------------------
+    For each sample :math:`r` (an index of the leading axes), over its :math:`D` values
+    :math:`x_{r,j}` (:math:`j` runs over ``normalized_shape``):
+
+    .. math::
+
+        \\mu_r = \\frac{1}{D} \\sum_j x_{r,j}, \\qquad
+        \\sigma_r^2 = \\frac{1}{D} \\sum_j (x_{r,j} - \\mu_r)^2, \\qquad
+        \\hat x_{r,j} = \\frac{x_{r,j} - \\mu_r}{\\sqrt{\\sigma_r^2 + \\epsilon}}, \\qquad
+        y_{r,j} = \\gamma_j \\hat x_{r,j} + \\beta_j
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`g = \\partial L / \\partial y`, :math:`g_{\\hat x, r, j} = \\gamma_j\\, g_{r,j}` and
+    bars for means over the :math:`D` values of the same sample:
+
+    .. math::
+
+        \\frac{\\partial L}{\\partial x_{r,j}} = \\frac{1}{\\sqrt{\\sigma_r^2 + \\epsilon}}
+            \\Big(g_{\\hat x, r, j} - \\overline{g_{\\hat x, r}} - \\hat x_{r,j}\\,
+            \\overline{g_{\\hat x, r} \\hat x_r}\\Big), \\qquad
+        \\frac{\\partial L}{\\partial \\gamma_j} = \\sum_r g_{r,j}\\, \\hat x_{r,j}, \\qquad
+        \\frac{\\partial L}{\\partial \\beta_j} = \\sum_r g_{r,j}
 
     Examples
     --------
@@ -280,6 +319,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     >>> F.layer_norm(lucid.tensor([[1.0, 3.0], [0.0, 10.0]]), 2, eps=0.0)
     Tensor([[-1.,  1.],
             [-1.,  1.]])
+
+    References
+    ----------
+    J. L. Ba, J. R. Kiros, G. E. Hinton, "Layer Normalization", arXiv:1607.06450, 2016.
     """
     x = tensor_arg(input, "input")
     shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) else tuple(
