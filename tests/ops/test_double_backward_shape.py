@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import lucid
-from tests.ops._double_backward import check_double
+from tests.ops._double_backward import check_double, third_order
 
 
 def _x(shape=(2, 3, 4), seed=0):
@@ -147,3 +147,21 @@ def test_to_device_double_backward(device, torch):
     (ht,) = torch.autograd.grad(gt.sum(), [xt])
     np.testing.assert_allclose(h, ht.numpy(), rtol=1e-10)
     assert lucid.autograd.gradgradcheck(lucid_fn, [x])
+
+
+THIRD = {
+    "getitem_repeats": (lambda x: x[[0, 2, 2]] ** 3, lambda x: x[[0, 2, 2]] ** 3),
+    "getitem_slice": (lambda x: lucid.sin(x[1:, ::2]), lambda x: x[1:, ::2].sin()),
+    "permute_broadcast": (lambda x: lucid.exp(lucid.broadcast_to(x.transpose(), (2, 3, 3))),
+                          lambda x: x.t().broadcast_to((2, 3, 3)).exp()),
+}
+
+
+@pytest.mark.parametrize("name", list(THIRD))
+def test_third_order_matches_torch(name, device, torch):
+    """Third derivatives alternate getitem's backward (a scatter) and the scatter's (a getitem)."""
+    lucid_fn, torch_fn = THIRD[name]
+    x = _x((3, 3), 10)
+    got = third_order(lucid, lucid_fn, lucid.tensor(x, device=device, requires_grad=True), seed=11)
+    want = third_order(torch, torch_fn, torch.tensor(x, requires_grad=True), seed=11)
+    np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-10)
