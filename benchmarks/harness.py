@@ -60,6 +60,26 @@ def environment_report(threads: int | None) -> dict:
     return info
 
 
+def gpu_report(torch) -> dict:
+    """The GPU and the versions the figures were measured with."""
+    import cupy
+
+    rt = cupy.cuda.runtime
+    props = rt.getDeviceProperties(0)
+    info = {"gpu": props["name"].decode() if isinstance(props["name"], bytes) else props["name"],
+            "cupy": cupy.__version__, "cuda_runtime": rt.runtimeGetVersion(), "cuda_driver": rt.driverGetVersion()}
+    try:
+        import array_api_compat
+
+        info["array_api_compat"] = array_api_compat.__version__
+    except ImportError:
+        info["array_api_compat"] = None
+    if torch is not None:
+        info["torch"] = torch.__version__
+        info["torch_cuda"] = torch.version.cuda
+    return info
+
+
 def interleaved_medians(cases: dict[str, Callable[[], object]], repeats: int, warmup: int = 3,
                         inner: int = 1, settle: int = 1) -> dict[str, float]:
     """Median seconds per call of each case, timing them in turn (so drift hits all alike).

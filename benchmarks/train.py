@@ -8,6 +8,16 @@ the same data (the digits training split), batch size, optimiser (AdamW) and los
 The epochs are interleaved (one lucid epoch, one PyTorch epoch, ...) so that
 load from other processes hits both alike.  Prints NumPy's BLAS and thread
 settings and a small Markdown table of median epoch times.
+
+    python benchmarks/train.py --device gpu [--batches 32 128 512] [--steps 20] [--profile prof.txt]
+
+``--device gpu`` times one training step of a CIFAR-sized SE-CNN instead (issue 20):
+three blocks ``conv 3x3 -> BatchNorm -> ReLU -> SE (r=16) -> max-pool 2`` of 32/64/128
+channels (32x32 -> 4x4), a global average pool and a linear layer to 10 classes, AdamW,
+cross-entropy, on random 3x32x32 images: lucid on CuPy against PyTorch CUDA eager with the
+same weights, interleaved, each step followed by a device synchronisation.  It also reports
+each framework's first step (CuPy compiles its kernels then, or loads them from its disk
+cache) and, with ``--profile``, writes a cProfile of lucid's steps at the middle batch size.
 """
 from __future__ import annotations
 
@@ -24,11 +34,15 @@ def parse_args():
     p.add_argument("--epochs", type=int, default=5, help="timed epochs (after one warm-up)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--no-se", action="store_true")
+    p.add_argument("--device", default="cpu", choices=["cpu", "gpu"])
+    p.add_argument("--batches", type=int, nargs="+", default=[32, 128, 512], help="GPU: batch sizes")
+    p.add_argument("--steps", type=int, default=20, help="GPU: timed steps per framework and batch size")
+    p.add_argument("--profile", default=None, help="GPU: write a cProfile of lucid's steps to this file")
     return p.parse_args()
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import clean_environment, environment_report  # noqa: E402
+from harness import clean_environment, environment_report, gpu_report, interleaved_medians  # noqa: E402
 
 clean_environment()  # re-exec without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, before NumPy is imported
 ARGS = parse_args()
@@ -137,5 +151,139 @@ def main() -> None:
         print(f"| {name} | {med:.3f} | {1000 * med / batches:.1f} | {ratio} |")
 
 
+# ----------------------------------------------------------------------------- GPU: one SE-CNN training step
+def lucid_cifar_secnn(se: bool) -> "nn.Module":
+    """The CIFAR-sized SE-CNN of issue 20 in lucid: (N, 3, 32, 32) -> (N, 10)."""
+    def block(cin, cout):
+        return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+                             nn.SEModule(cout, 16) if se else nn.Identity(), nn.MaxPool2d(2))
+
+    return nn.Sequential(block(3, 32), block(32, 64), block(64, 128), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                         nn.Linear(128, 10))
+
+
+def torch_cifar_secnn(torch, model, se: bool):
+    """The same network in PyTorch on CUDA, with the lucid model's weights."""
+    tnn = torch.nn
+
+    class SE(tnn.Module):
+        def __init__(self, c, h):
+            super().__init__()
+            self.fc1, self.fc2 = tnn.Linear(c, h), tnn.Linear(h, c)
+
+        def forward(self, x):
+            g = torch.sigmoid(self.fc2(torch.relu(self.fc1(x.mean((2, 3))))))
+            return x * g[:, :, None, None]
+
+    def block(cin, cout):
+        return tnn.Sequential(tnn.Conv2d(cin, cout, 3, padding=1, bias=False), tnn.BatchNorm2d(cout), tnn.ReLU(),
+                              SE(cout, max(1, cout // 16)) if se else tnn.Identity(), tnn.MaxPool2d(2))
+
+    tmodel = tnn.Sequential(block(3, 32), block(32, 64), block(64, 128), tnn.AdaptiveAvgPool2d(1), tnn.Flatten(),
+                            tnn.Linear(128, 10))
+    lparams, tparams = list(model.parameters()), list(tmodel.parameters())
+    assert len(lparams) == len(tparams), (len(lparams), len(tparams))
+    with torch.no_grad():
+        for lp, tp in zip(lparams, tparams):
+            assert tuple(lp.shape) == tuple(tp.shape), (lp.shape, tp.shape)
+            tp.copy_(torch.from_numpy(lp.numpy()))
+    return tmodel.cuda()
+
+
+def gpu_main() -> None:
+    import cProfile
+    import pstats
+
+    import cupy
+
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    env = environment_report(threads=None)
+    info = gpu_report(torch)
+    se = not ARGS.no_se
+
+    def sync():
+        cupy.cuda.Device().synchronize()
+
+    rows = []
+    for batch in ARGS.batches:
+        lucid.random.seed(0)
+        rng = np.random.default_rng(batch)
+        x_np = rng.standard_normal((batch, 3, 32, 32)).astype(np.float32)
+        y_np = rng.integers(0, 10, batch)
+        model = lucid_cifar_secnn(se)
+        tmodel = torch_cifar_secnn(torch, model, se) if torch is not None else None
+        model.to("gpu")
+        model.train()
+        opt = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
+        loss_fn = nn.CrossEntropyLoss()
+        x, y = lucid.tensor(x_np, device="gpu"), lucid.tensor(y_np, device="gpu")
+
+        def lucid_step():
+            loss = loss_fn(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sync()
+            return loss
+
+        cases = {"lucid": lucid_step}
+        first = {}
+        start = time.perf_counter()
+        first_loss = float(lucid_step())
+        first["lucid"] = time.perf_counter() - start
+        if tmodel is not None:
+            topt = torch.optim.AdamW(tmodel.parameters(), lr=1e-3, weight_decay=1e-2)
+            tloss_fn = torch.nn.CrossEntropyLoss()
+            tx, ty = torch.from_numpy(x_np).cuda(), torch.from_numpy(y_np).cuda()
+
+            def torch_step():
+                loss = tloss_fn(tmodel(tx), ty)
+                topt.zero_grad()
+                loss.backward()
+                topt.step()
+                sync()
+                return loss
+
+            start = time.perf_counter()
+            first_tloss = float(torch_step())
+            first["torch"] = time.perf_counter() - start
+            cases["torch"] = torch_step
+            print(f"batch {batch}: first-step loss lucid {first_loss:.6f}, PyTorch {first_tloss:.6f}")
+        med = interleaved_medians(cases, repeats=ARGS.steps, warmup=3)
+        ms = {k: v * 1e3 for k, v in med.items()}
+        ratio = f"{ms['lucid'] / ms['torch']:.2f}" if "torch" in ms else "n/a"
+        rows.append([batch, f"{ms['lucid']:.2f}", f"{ms['torch']:.2f}" if "torch" in ms else "n/a", ratio,
+                     f"{first['lucid']:.2f}", f"{first['torch']:.2f}" if "torch" in first else "n/a"])
+        if ARGS.profile and batch == ARGS.batches[len(ARGS.batches) // 2]:
+            prof = cProfile.Profile()
+            prof.enable()
+            for _ in range(ARGS.steps):
+                lucid_step()
+            prof.disable()
+            with open(ARGS.profile, "w") as f:
+                f.write(f"lucid, {ARGS.steps} SE-CNN steps at batch {batch} on the GPU\n")
+                pstats.Stats(prof, stream=f).sort_stats("tottime").print_stats(40)
+                pstats.Stats(prof, stream=f).sort_stats("cumulative").print_stats(40)
+        del model, opt, x, y, cases
+        if torch is not None:
+            del tmodel
+            torch.cuda.empty_cache()
+        cupy.get_default_memory_pool().free_all_blocks()
+    print(f"environment: {env}")
+    print(f"gpu: {info}\n")
+    print(f"SE-CNN training step ({'with' if se else 'without'} SE; 3x32x32 images, AdamW), ms per step, "
+          f"median of {ARGS.steps} interleaved steps, each ended by a device synchronisation\n")
+    print("| batch | lucid | PyTorch | ratio | lucid first step (s) | PyTorch first step (s) |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print("| " + " | ".join(map(str, row)) + " |")
+
+
 if __name__ == "__main__":
-    main()
+    if ARGS.device == "gpu":
+        gpu_main()
+    else:
+        main()

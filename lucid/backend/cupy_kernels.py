@@ -41,7 +41,8 @@ def empty_like(array):
 def _sum_of_product_kernel():
     import cupy
 
-    return cupy.ReductionKernel("T a, T b", "T y", "a * b", "a + b", "y = a", "0", "lucid_sum_of_product")
+    # inputs x, w: the names a and b belong to the reduction expression
+    return cupy.ReductionKernel("T x, T w", "T y", "x * w", "a + b", "y = a", "0", "lucid_sum_of_product")
 
 
 def sum_of_product(a, b, axis, keepdims):

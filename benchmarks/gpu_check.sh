@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The prepared GPU check (issue 20): tests, then the GPU benchmarks, in one call on a machine with CuPy.
+#
+#   bash benchmarks/gpu_check.sh            # logs and tables under $OUT (default ./gpu_out)
+#
+# Made for the lent H200 machine (CuPy 14, PyTorch CUDA, pytest, pytest-xdist; no array-api-compat or
+# array-api-strict): their wheels travel in ./gpu_wheels (git-ignored; `pip download --no-deps -d gpu_wheels
+# array-api-compat array-api-strict`) and are installed into /tmp/site.  Every step has its own time
+# limit so that one slow step leaves the others their time; the whole script stays under ~7 minutes.
+# Steps: versions and clocks; the fused-primitive tests on CuPy; `pytest -m gpu -n 8 -x`; the SE-block
+# table; the SE-CNN training step (fresh kernel cache, with a profile); the step again with the cache warm.
+set -u
+cd "$(dirname "$0")/.."
+OUT="${OUT:-gpu_out}"
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+export CUPY_CACHE_DIR=/tmp/lucid_cupy_cache  # tests and SE block; the training step gets a cache of its own
+rm -rf "$CUPY_CACHE_DIR" /tmp/lucid_cupy_cold
+if ls gpu_wheels/*.whl >/dev/null 2>&1; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
+        gpu_wheels/*.whl || echo "wheel install failed"
+    export PYTHONPATH="/tmp/site:$PWD"
+else
+    export PYTHONPATH="$PWD"
+fi
+t0=$(date +%s)
+step() { echo; echo "=== $1 ($(( $(date +%s) - t0 )) s)"; }
+
+step "versions"
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,utilization.gpu,memory.used \
+    --format=csv 2>&1 | tee "$OUT/nvidia_smi.txt"
+python3 -c "import sys, numpy, cupy, torch, array_api_compat, array_api_strict, lucid; \
+print(sys.version.split()[0], 'numpy', numpy.__version__, 'cupy', cupy.__version__, 'torch', torch.__version__, \
+'compat', array_api_compat.__version__, 'strict', array_api_strict.__version__, 'lucid at', lucid.__file__)"
+
+step "fused primitives on CuPy"
+timeout 75 python3 -m pytest tests/test_backend_fused.py -m gpu -q -p no:cacheprovider -n 4 2>&1 \
+    | tee "$OUT/pytest_fused.log" | tail -n 15
+
+step "pytest -m gpu"
+timeout 150 python3 -m pytest -m gpu -q -x -n 8 -p no:cacheprovider 2>&1 | tee "$OUT/pytest_gpu.log" | tail -n 25
+
+step "SE block"
+timeout 90 python3 benchmarks/se_block.py --device gpu --repeats 15 --json "$OUT/se_block_gpu.json" 2>&1 \
+    | tee "$OUT/se_block_gpu.md"
+
+step "SE-CNN training step (fresh kernel cache)"
+CUPY_CACHE_DIR=/tmp/lucid_cupy_cold timeout 90 python3 benchmarks/train.py --device gpu --steps 15 --profile "$OUT/train_profile.txt" 2>&1 \
+    | tee "$OUT/train_gpu.md"
+
+step "SE-CNN training step again (kernel cache on disk)"
+CUPY_CACHE_DIR=/tmp/lucid_cupy_cold timeout 35 python3 benchmarks/train.py --device gpu --batches 128 --steps 5 2>&1 | tee "$OUT/train_gpu_cached.md"
+step "done"
