@@ -1061,3 +1061,364 @@ def test_page_dropout(owner, p):
     y, g, (dx,) = run(layer if owner == "nn" else (lambda t: F.dropout(t, p, False)), x)
     close(y, x)
     close(dx, g)
+
+
+# ============================================================ losses
+def _reduce_page(ell, reduction, denom=None):
+    """(L, dL/dell): "none" ell; "sum" sum; "mean" sum / n (or / denom, the pages' weighted mean)."""
+    if reduction == "none":
+        return ell, None
+    if reduction == "sum":
+        return ell.sum(), 1.0
+    d = ell.size if denom is None else denom
+    return ell.sum() / d, 1.0 / d
+
+
+def _loss_check(fn, arrays, ell, dell, reduction, what, denom=None, grad=None):
+    """Compare lucid's loss and gradients with the page: L from ell, dL/dinput_i = g_i * dell_i/dinput_i."""
+    L, gscale = _reduce_page(ell, reduction, denom)
+    y, G, grads = run(fn, *arrays, grad=grad)
+    close(y, L, f"{what} forward ({reduction})")
+    g = G if reduction == "none" else G * gscale
+    for got, want in zip(grads, dell):
+        if want is not None:
+            close(got, g.reshape(g.shape + (1,) * (want.ndim - g.ndim)) * want if np.ndim(g) else g * want,
+                  f"{what} backward ({reduction})")
+
+
+REDUCTIONS = ["mean", "sum", "none"]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("owner", ["F", "nn"])
+def test_page_mse_loss(owner, reduction):
+    rng = np.random.default_rng(60)
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    fn = nn.MSELoss(reduction) if owner == "nn" else (lambda a, b: F.mse_loss(a, b, reduction))
+    _loss_check(fn, (x, y), (x - y) ** 2, [2 * (x - y), -2 * (x - y)], reduction, "mse")
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("owner", ["F", "nn"])
+def test_page_l1_loss(owner, reduction):
+    rng = np.random.default_rng(61)
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    y[0] = x[0]  # sign(0) = 0: no gradient where x = y
+    fn = nn.L1Loss(reduction) if owner == "nn" else (lambda a, b: F.l1_loss(a, b, reduction))
+    _loss_check(fn, (x, y), np.abs(x - y), [np.sign(x - y), -np.sign(x - y)], reduction, "l1")
+
+
+def ce_page(x, y, w, eps, ignore_index):
+    """CrossEntropyLoss's page: ell_n = -sum_c w_c q_nc log p_nc; mean divides by sum_n w_{y_n}."""
+    N, C = x.shape
+    w = np.ones(C) if w is None else w
+    p = np.exp(x - x.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    ell, dell, denom = np.zeros(N), np.zeros((N, C)), 0.0
+    for n in range(N):
+        if y[n] == ignore_index:
+            continue
+        q = (1 - eps) * (np.arange(C) == y[n]) + eps / C
+        ell[n] = -sum(w[c] * q[c] * np.log(p[n, c]) for c in range(C))
+        dell[n] = p[n] * (w * q).sum() - w * q
+        denom += w[y[n]]
+    return ell, dell, denom
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("eps", [0.0, 0.2])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("owner", ["F", "nn"])
+def test_page_cross_entropy(owner, weighted, eps, reduction):
+    """nn.CrossEntropyLoss / F.cross_entropy with class weights, label smoothing and ignore_index."""
+    rng = np.random.default_rng(62)
+    x = rng.standard_normal((6, 4)) * 2
+    x[0] = 1.0  # tied logits
+    y = np.array([0, 3, 1, -100, 2, 3])
+    w = rng.random(4) + 0.5 if weighted else None
+    ell, dell, denom = ce_page(x, y, w, eps, -100)
+    wt = None if w is None else lucid.tensor(w)
+    if owner == "nn":
+        fn = lambda a: nn.CrossEntropyLoss(weight=wt, reduction=reduction, label_smoothing=eps)(a, lucid.tensor(y))  # noqa: E731
+    else:
+        fn = lambda a: F.cross_entropy(a, lucid.tensor(y), wt, -100, reduction, eps)  # noqa: E731
+    _loss_check(fn, (x,), ell, [dell], reduction, "cross_entropy", denom=denom)
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.3])
+def test_page_cross_entropy_probability_targets(eps):
+    """Probability targets: q = (1 - eps) t + eps / C; "mean" divides by N."""
+    rng = np.random.default_rng(63)
+    x, t = rng.standard_normal((5, 3)), rng.random((5, 3))
+    t /= t.sum(1, keepdims=True)
+    w = rng.random(3) + 0.5
+    p = np.exp(x) / np.exp(x).sum(1, keepdims=True)
+    q = (1 - eps) * t + eps / 3
+    ell = -(w * q * np.log(p)).sum(1)
+    dell = p * (w * q).sum(1, keepdims=True) - w * q
+    _loss_check(lambda a: nn.CrossEntropyLoss(weight=lucid.tensor(w), label_smoothing=eps)(a, lucid.tensor(t)),
+                (x,), ell, [dell], "mean", "cross_entropy (probabilities)")
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("owner", ["F", "nn"])
+def test_page_nll_loss(owner, reduction):
+    rng = np.random.default_rng(64)
+    x = rng.standard_normal((5, 3))
+    y = np.array([2, 0, -100, 1, 2])
+    w = rng.random(3) + 0.5
+    ell, dell, denom = np.zeros(5), np.zeros((5, 3)), 0.0
+    for n in range(5):
+        if y[n] != -100:
+            ell[n] = -w[y[n]] * x[n, y[n]]
+            dell[n, y[n]] = -w[y[n]]
+            denom += w[y[n]]
+    wt = lucid.tensor(w)
+    fn = ((lambda a: nn.NLLLoss(wt, reduction=reduction)(a, lucid.tensor(y))) if owner == "nn"
+          else (lambda a: F.nll_loss(a, lucid.tensor(y), wt, -100, reduction)))
+    _loss_check(fn, (x,), ell, [dell], reduction, "nll", denom=denom)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("owner", ["F", "nn"])
+def test_page_binary_cross_entropy(owner, reduction):
+    """BCE with log clamped at -100 (p = 0 and 1 included), dL/dp and the target gradient."""
+    rng = np.random.default_rng(65)
+    p = np.concatenate([rng.random(6) * 0.98 + 0.01, [0.0, 1.0]])
+    y = np.concatenate([rng.random(6), [0.0, 1.0]])
+    w = rng.random(8) + 0.5
+    with np.errstate(divide="ignore"):
+        lp, l1p = np.maximum(np.log(p), -100), np.maximum(np.log(1 - p), -100)
+    ell = -w * (y * lp + (1 - y) * l1p)
+    dp = w * (p - y) / np.maximum(p * (1 - p), 1e-12)
+    with np.errstate(divide="ignore"):
+        dy = w * (np.log(1 - p) - np.log(p))  # not clamped
+    wt = lucid.tensor(w)
+    fn = nn.BCELoss(wt, reduction) if owner == "nn" else (lambda a, b: F.binary_cross_entropy(a, b, wt, reduction))
+    _loss_check(fn, (p, y), ell, [dp, dy], reduction, "bce")
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("pos", [False, True])
+@pytest.mark.parametrize("owner", ["F", "nn"])
+def test_page_binary_cross_entropy_with_logits(owner, pos, reduction):
+    """BCEWithLogits: r_i = 1 + (pi_i - 1) y_i; dL/dx and dL/dy as on the page."""
+    rng = np.random.default_rng(66)
+    x = rng.standard_normal((4, 3)) * 3
+    x[0, 0] = 100.0
+    x[0, 1] = -100.0
+    y = rng.random((4, 3))
+    w = rng.random((4, 3)) + 0.5
+    pi = rng.random(3) * 2 + 0.2 if pos else np.ones(3)
+    r = 1 + (pi - 1) * y
+    ell = w * ((1 - y) * x + r * softplus(-x))
+    dx = w * ((1 - y) - r * sigmoid(-x))
+    dy = w * ((pi - 1) * softplus(-x) - x)
+    wt, pt = lucid.tensor(w), (lucid.tensor(pi) if pos else None)
+    fn = (nn.BCEWithLogitsLoss(wt, reduction, pt) if owner == "nn"
+          else (lambda a, b: F.binary_cross_entropy_with_logits(a, b, wt, reduction, pt)))
+    _loss_check(fn, (x, y), ell, [dx, dy], reduction, "bce_with_logits")
+
+
+# ============================================================ shape layers, containers, SE
+def test_page_nn_Flatten():
+    """y_{a, j, b} = x_{a, i_s..i_e, b} with j = sum_k i_k prod_{l>k} d_l; the gradient goes back alike."""
+    x = np.random.default_rng(70).standard_normal((2, 3, 4, 5, 2))
+    s, e = 1, 3
+    y, G, (dx,) = run(nn.Flatten(s, e), x)
+    d = x.shape
+    want = np.empty((2, 60, 2))
+    wdx = np.empty_like(x)
+    for idx in np.ndindex(*d):
+        j = sum(idx[k] * int(np.prod(d[k + 1:e + 1])) for k in range(s, e + 1))
+        want[idx[0], j, idx[-1]] = x[idx]
+        wdx[idx] = G[idx[0], j, idx[-1]]
+    close(y, want)
+    close(dx, wdx)
+
+
+def test_page_nn_Unflatten():
+    x = np.random.default_rng(71).standard_normal((3, 12, 2))
+    u = (2, 3, 2)
+    y, G, (dx,) = run(nn.Unflatten(1, u), x)
+    want = np.empty((3,) + u + (2,))
+    wdx = np.empty_like(x)
+    for a in range(3):
+        for b in range(2):
+            for i in np.ndindex(*u):
+                j = sum(i[k] * int(np.prod(u[k + 1:])) for k in range(3))
+                want[(a,) + i + (b,)] = x[a, j, b]
+                wdx[a, j, b] = G[(a,) + i + (b,)]
+    close(y, want)
+    close(dx, wdx)
+
+
+def test_page_nn_Sequential():
+    """y = f2(f1(x)); dL/dx = J1^T J2^T g."""
+    rng = np.random.default_rng(72)
+    W1, b1, W2, b2 = rng.standard_normal((5, 4)), rng.standard_normal(5), rng.standard_normal((3, 5)), rng.standard_normal(3)
+    model = nn.Sequential(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 3)).double()
+    for layer, W, b in ((model[0], W1, b1), (model[2], W2, b2)):
+        layer.weight.data[...], layer.bias.data[...] = W, b
+    x = rng.standard_normal((2, 4))
+    y, g, (dx,) = run(model, x)
+    h = np.tanh(x @ W1.T + b1)
+    close(y, h @ W2.T + b2)
+    close(dx, ((g @ W2) * (1 - h ** 2)) @ W1)
+
+
+@pytest.mark.parametrize("shape", [(3, 8, 5), (2, 8, 4, 3), (2, 8, 2, 3, 2)])
+def test_page_nn_SEModule(shape):
+    """SEModule's Forward and Backward Gradient Calculation, relation by relation, for 1, 2 and 3 spatial axes."""
+    rng = np.random.default_rng(73)
+    C, r = 8, 4
+    h = max(1, C // r)
+    W1, b1, W2, b2 = rng.standard_normal((h, C)), rng.standard_normal(h), rng.standard_normal((C, h)), rng.standard_normal(C)
+    se = double_layer(nn.SEModule(C, r))
+    se.fc1.weight.data[...], se.fc1.bias.data[...] = W1, b1
+    se.fc2.weight.data[...], se.fc2.bias.data[...] = W2, b2
+    x = rng.standard_normal(shape)
+    N = shape[0]
+    xf = x.reshape(N, C, -1)  # p runs over the P spatial positions
+    P = xf.shape[-1]
+    s = xf.sum(-1) / P  # pool then flatten
+    a = s @ W1.T + b1
+    z = np.maximum(a, 0)
+    e = z @ W2.T + b2
+    g = sigmoid(e)
+    want = xf * g[:, :, None]
+    y, G, (dx,) = run(se, x)
+    close(y, want.reshape(shape), "SEModule forward")
+    Gf = G.reshape(N, C, -1)
+    dg = (Gf * xf).sum(-1)
+    de = dg * g * (1 - g)
+    dz = de @ W2
+    da = dz * (a > 0)
+    ds = da @ W1
+    wdx = Gf * g[:, :, None] + ds[:, :, None] / P
+    close(dx, wdx.reshape(shape), "SEModule dL/dx (two paths)")
+    close(se.fc2.weight.grad, de.T @ z, "dL/dW2")
+    close(se.fc2.bias.grad, de.sum(0), "dL/db2")
+    close(se.fc1.weight.grad, da.T @ s, "dL/dW1")
+    close(se.fc1.bias.grad, da.sum(0), "dL/db1")
+
+
+# ============================================================ optimizers
+def _grads(rng, steps, shape):
+    return [rng.standard_normal(shape) for _ in range(steps)]
+
+
+def _drive(opt_cls, theta0, grads, **kw):
+    """lucid's optimizer on one float64 parameter, fed the given gradients: the parameter after each step."""
+    p = lucid.tensor(theta0.copy(), requires_grad=True)
+    opt = opt_cls([p], **kw)
+    out = []
+    for g in grads:
+        p.grad = np.array(g, dtype=np.float64)
+        opt.step()
+        out.append(p.numpy().copy())
+    return out
+
+
+def sgd_page(theta, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False):
+    out, b = [], None
+    for t, g in enumerate(grads, start=1):
+        d = -g if maximize else g
+        d = d + weight_decay * theta
+        if momentum != 0:
+            b = d if t == 1 else momentum * b + (1 - dampening) * d
+            u = d + momentum * b if nesterov else b
+        else:
+            u = d
+        theta = theta - lr * u
+        out.append(theta)
+    return out
+
+
+@pytest.mark.parametrize("flags", [
+    dict(), dict(weight_decay=0.2), dict(weight_decay=0.2, maximize=True), dict(maximize=True),
+    dict(momentum=0.9), dict(momentum=0.9, dampening=0.3), dict(momentum=0.9, nesterov=True),
+    dict(momentum=0.9, weight_decay=0.2, maximize=True), dict(momentum=0.5, nesterov=True, weight_decay=0.1,
+                                                              maximize=True),
+])
+def test_page_optim_SGD(flags):
+    """SGD's update rule: maximize negates g *before* weight decay; the step is always subtracted."""
+    rng = np.random.default_rng(80)
+    theta0 = rng.standard_normal(4) + 1
+    grads = _grads(rng, 4, 4)
+    got = _drive(optim.SGD, theta0, grads, lr=0.1, **flags)
+    for k, (a, b) in enumerate(zip(got, sgd_page(theta0, grads, 0.1, **flags))):
+        close(a, b, f"SGD {flags} step {k + 1}")
+
+
+def adam_page(theta, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False,
+              decoupled=False):
+    b1, b2 = betas
+    m = v = vmax = np.zeros_like(theta)  # m0 = v0 = 0
+    out = []
+    for t, nabla in enumerate(grads, start=1):
+        if decoupled:
+            theta = theta * (1 - lr * weight_decay)
+        g = -nabla if maximize else nabla
+        if not decoupled:
+            g = g + weight_decay * theta
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g ** 2
+        vmax = np.maximum(vmax, v)
+        mhat = m / (1 - b1 ** t)
+        vhat = (vmax if amsgrad else v) / (1 - b2 ** t)
+        theta = theta - lr * mhat / (np.sqrt(vhat) + eps)
+        out.append(theta)
+    return out
+
+
+_ADAM_FLAGS = [dict(), dict(weight_decay=0.1), dict(maximize=True), dict(maximize=True, weight_decay=0.1),
+               dict(amsgrad=True), dict(amsgrad=True, maximize=True, weight_decay=0.05, betas=(0.5, 0.9))]
+
+
+@pytest.mark.parametrize("flags", _ADAM_FLAGS)
+def test_page_optim_Adam(flags):
+    rng = np.random.default_rng(81)
+    theta0 = rng.standard_normal(5)
+    grads = [g * s for g, s in zip(_grads(rng, 6, 5), [1, 3, 0.1, 2, 0.01, 1])]  # amsgrad's max matters
+    got = _drive(optim.Adam, theta0, grads, lr=0.05, **flags)
+    for k, (a, b) in enumerate(zip(got, adam_page(theta0, grads, 0.05, **flags))):
+        close(a, b, f"Adam {flags} step {k + 1}")
+
+
+@pytest.mark.parametrize("flags", _ADAM_FLAGS)
+def test_page_optim_AdamW(flags):
+    rng = np.random.default_rng(82)
+    theta0 = rng.standard_normal(5)
+    grads = [g * s for g, s in zip(_grads(rng, 6, 5), [1, 3, 0.1, 2, 0.01, 1])]
+    flags = dict(flags)
+    flags.setdefault("weight_decay", 0.01)
+    got = _drive(optim.AdamW, theta0, grads, lr=0.05, **flags)
+    for k, (a, b) in enumerate(zip(got, adam_page(theta0, grads, 0.05, decoupled=True, **flags))):
+        close(a, b, f"AdamW {flags} step {k + 1}")
+
+
+# ============================================================ schedulers
+def _lrs(sched_cls, epochs, **kw):
+    opt = optim.SGD([lucid.zeros(1, requires_grad=True)], lr=0.8)
+    sched = sched_cls(opt, **kw)
+    out = []
+    for _ in range(epochs):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return out
+
+
+def test_page_lr_scheduler_StepLR():
+    """eta_t = eta_0 gamma^floor(t / step_size)."""
+    got = _lrs(lr_scheduler.StepLR, 12, step_size=3, gamma=0.5)
+    close(got, [0.8 * 0.5 ** (t // 3) for t in range(12)])
+
+
+def test_page_lr_scheduler_CosineAnnealingLR():
+    """eta_t = eta_min + (eta_0 - eta_min)/2 (1 + cos(pi t / T_max)), continuing past T_max."""
+    T, eta_min = 5, 0.1
+    got = _lrs(lr_scheduler.CosineAnnealingLR, 13, T_max=T, eta_min=eta_min)
+    want = [eta_min + (0.8 - eta_min) / 2 * (1 + math.cos(math.pi * t / T)) for t in range(13)]
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)

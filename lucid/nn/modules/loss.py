@@ -269,7 +269,8 @@ class BCELoss(_WeightedLoss):
         \frac{\partial \ell_i}{\partial p_i} &= w_i\, \frac{p_i - y_i}{\max\bigl(p_i (1 - p_i),\, 10^{-12}\bigr)} \\
         \frac{\partial \ell_i}{\partial y_i} &= w_i \bigl(\log (1 - p_i) - \log p_i\bigr)
 
-    (the logarithms clamped at :math:`-100` as in the forward).
+    The target gradient is *not* clamped, as in PyTorch: it is :math:`+\infty` at
+    :math:`p_i = 0` and :math:`-\infty` at :math:`p_i = 1` (for :math:`w_i > 0`).
 
     Examples
     --------
