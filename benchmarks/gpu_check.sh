@@ -8,7 +8,7 @@
 # array-api-compat array-api-strict`) and are installed into /tmp/site.  Every step has its own time
 # limit so that one slow step leaves the others their time; the whole script stays under ~7 minutes.
 # Steps: versions and clocks; the fused-primitive tests on CuPy; `pytest -m gpu -n 8 -x`; the SE-block
-# table; the SE-CNN training step (fresh kernel cache, with a profile); the step again with the cache warm.
+# table; the fused primitives against what they replace; the SE-CNN training step (fresh kernel cache, with a profile); the step again with the cache warm.
 set -u
 cd "$(dirname "$0")/.."
 OUT="${OUT:-gpu_out}"
@@ -38,11 +38,14 @@ timeout 75 python3 -m pytest tests/test_backend_fused.py -m gpu -q -p no:cachepr
     | tee "$OUT/pytest_fused.log" | tail -n 15
 
 step "pytest -m gpu"
-timeout 150 python3 -m pytest -m gpu -q -x -n 8 -p no:cacheprovider 2>&1 | tee "$OUT/pytest_gpu.log" | tail -n 25
+timeout 140 python3 -m pytest -m gpu -q -x -n 8 -p no:cacheprovider 2>&1 | tee "$OUT/pytest_gpu.log" | tail -n 25
 
 step "SE block"
 timeout 90 python3 benchmarks/se_block.py --device gpu --repeats 15 --json "$OUT/se_block_gpu.json" 2>&1 \
     | tee "$OUT/se_block_gpu.md"
+
+step "fused primitives vs the formulas they replace"
+timeout 45 python3 benchmarks/gpu_primitives.py --repeats 11 2>&1 | tee "$OUT/primitives_gpu.md"
 
 step "SE-CNN training step (fresh kernel cache)"
 CUPY_CACHE_DIR=/tmp/lucid_cupy_cold timeout 90 python3 benchmarks/train.py --device gpu --steps 15 --profile "$OUT/train_profile.txt" 2>&1 \
