@@ -26,6 +26,15 @@ gradient of a pixel is a sum; :func:`_col2im` adds one strided slice per
 kernel offset (``KH * KW`` vectorised slice-adds, never a loop over pixels).
 
 ``conv1d`` is ``conv2d`` on inputs of height 1.
+
+Second derivatives (``create_graph=True``): the same ``backward`` runs on
+Tensors.  Pooling backwards are linear in the incoming gradient (max pooling
+routes it with a constant argmax), so they need nothing more.  Convolution's
+backward reads the column matrix forward built, which depends on ``x``: on the
+recording path it rebuilds it from the saved input with lucid ops (the
+``KH * KW`` slices of :func:`_windows_channels_last_by_taps`, stacked), and the
+kernel matrix from the saved weight, so the second derivative sees both.  The
+array path keeps the strided views and BLAS products above.
 """
 from __future__ import annotations
 
@@ -352,20 +361,7 @@ def _check_conv(x: Tensor, weight: Tensor, bias: Tensor | None, groups: int, nd:
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
-    """2-D convolution (cross-correlation, as in every deep-learning library).
-
-    .. math::
-        y_{n,o,i,j} = b_o + \\sum_{c \\in \\text{group}(o)} \\sum_{p,q}
-            W_{o,c,p,q}\\, x_{n,c,\\; s_h i + d_h p - P_h,\\; s_w j + d_w q - P_w}
-
-    (``x`` is zero outside the image).  Backward, with :math:`G = \\partial L/\\partial y`:
-
-    .. math::
-        \\frac{\\partial L}{\\partial W_{o,c,p,q}} = \\sum_{n,i,j} G_{n,o,i,j}\\, x_{n,c,s_h i + d_h p - P_h, s_w j + d_w q - P_w},
-        \\qquad \\frac{\\partial L}{\\partial b_o} = \\sum_{n,i,j} G_{n,o,i,j},
-
-    and :math:`\\partial L/\\partial x` sends :math:`G_{n,o,i,j} W_{o,c,p,q}` back to every pixel
-    the window read (col2im).
+    r"""2-D convolution (cross-correlation, as in every deep-learning library).
 
     Parameters
     ----------
@@ -376,22 +372,68 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
     bias : Tensor, optional
         ``(O,)``.
     stride, dilation : int or (int, int)
-        Step between windows; spacing between kernel taps.
+        :math:`(s_h, s_w)`, the step between windows; :math:`(d_h, d_w)`, the spacing between kernel taps.
     padding : int, (int, int), "valid" or "same"
-        Zeros added on both sides of each spatial axis (``"same"``: output as large as the input, stride 1).
+        Zeros added before (:math:`P_h, P_w`) and after (:math:`P'_h, P'_w`) each spatial axis: an int
+        pads both sides equally, ``"valid"`` is 0, and ``"same"`` (stride 1 only) pads
+        :math:`P_h = \lfloor d_h (KH - 1) / 2 \rfloor` before and :math:`P'_h = d_h (KH - 1) - P_h`
+        after (the odd pixel at the end, as in PyTorch), so that :math:`OH = H` even for an even kernel.
     groups : int
-        Split the channels into ``groups`` independent convolutions (``groups == C``: depthwise).
+        :math:`G`: split the channels into ``groups`` independent convolutions (``groups == C``:
+        depthwise); input channels :math:`g C_g \dots (g+1) C_g - 1` feed output channels
+        :math:`g O_g \dots (g+1) O_g - 1`, with :math:`C_g = C/G`, :math:`O_g = O/G`.
 
     Returns
     -------
     Tensor
-        ``(N, O, OH, OW)`` with :math:`OH = \\lfloor (H + 2P_h - d_h (KH - 1) - 1) / s_h \\rfloor + 1`.
+        ``(N, O, OH, OW)``, sizes below.
+
+    Forward Calculation
+    -------------------
+    :math:`\tilde x` is :math:`x` read as 0 outside the image (the padding),
+    :math:`g = \lfloor o / O_g \rfloor` is the group of output channel :math:`o`, and
+    :math:`p = 0 \dots KH - 1`, :math:`q = 0 \dots KW - 1` run over the taps:
+
+    .. math::
+
+        y_{n,o,i,j} &= b_o + \sum_{c = g C_g}^{(g+1) C_g - 1} \sum_{p,q}
+            W_{o,\, c - g C_g,\, p,\, q}\; \tilde x_{n,\, c,\, s_h i + d_h p - P_h,\; s_w j + d_w q - P_w} \\
+        OH &= \Bigl\lfloor \frac{H + P_h + P'_h - d_h (KH - 1) - 1}{s_h} \Bigr\rfloor + 1, \qquad
+        OW = \Bigl\lfloor \frac{W + P_w + P'_w - d_w (KW - 1) - 1}{s_w} \Bigr\rfloor + 1
+
+    (:math:`W_{o,\,c - g C_g}`: the weight has only :math:`C_g` entries on its second axis.)
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`\delta_{n,o,i,j} = \partial L / \partial y_{n,o,i,j}` (:math:`i < OH`, :math:`j < OW`),
+    :math:`c' = 0 \dots C_g - 1` the weight's channel index, :math:`g = \lfloor o / O_g \rfloor` in the
+    first two lines and :math:`g = \lfloor c / C_g \rfloor` in the last:
+
+    .. math::
+
+        \frac{\partial L}{\partial b_o} &= \sum_{n,i,j} \delta_{n,o,i,j} \\
+        \frac{\partial L}{\partial W_{o,c',p,q}} &= \sum_{n,i,j} \delta_{n,o,i,j}\;
+            \tilde x_{n,\, g C_g + c',\, s_h i + d_h p - P_h,\; s_w j + d_w q - P_w} \\
+        \frac{\partial L}{\partial x_{n,c,u,v}} &= \sum_{o = g O_g}^{(g+1) O_g - 1} \sum_{p,q}
+            \sum_{\substack{i:\ s_h i + d_h p - P_h = u \\ j:\ s_w j + d_w q - P_w = v}}
+            \delta_{n,o,i,j}\, W_{o,\, c - g C_g,\, p,\, q}
+
+    (a pixel that no window reads gets 0).  As convolutions: the weight gradient correlates
+    :math:`\tilde x` with :math:`\delta` as the kernel, that kernel dilated by the *stride* and stepped
+    by the *dilation*, cropped to :math:`KH \times KW` (the usual ":math:`\delta \star x`" holds only
+    when stride equals dilation); with symmetric padding (:math:`P'_h = P_h`) the input gradient is
+    the transposed convolution ``conv_transpose2d(delta, W, stride, padding, output_padding, groups,
+    dilation)`` with ``output_padding`` :math:`= (H + 2 P_h - d_h (KH - 1) - 1) \bmod s_h` (and the same
+    along :math:`w`), which gives back all :math:`H` rows.
 
     Notes
     -----
     Implemented as im2col (a strided view of the windows) and one BLAS matrix
     product per group; see the module docstring.  Memory for the window matrix
-    is ``N * OH * OW * C * KH * KW`` elements.
+    is ``N * OH * OW * C * KH * KW`` elements.  Twice differentiable
+    (``lucid.autograd.grad(..., create_graph=True)``): the gradients above are
+    recorded as lucid ops, so e.g. a gradient penalty on :math:`\partial L/\partial x`
+    trains the weights.
 
     References
     ----------
@@ -435,14 +477,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
-    """1-D convolution over sequences: ``conv2d`` on inputs of height 1.
-
-    .. math::
-        y_{n,o,i} = b_o + \\sum_{c \\in \\text{group}(o)} \\sum_{p} W_{o,c,p}\\, x_{n,c,\\; s i + d p - P}
-
-    Backward as for :func:`conv2d`: :math:`\\partial L/\\partial W_{o,c,p} = \\sum_{n,i} G_{n,o,i} x_{n,c,si+dp-P}`,
-    :math:`\\partial L/\\partial b_o = \\sum_{n,i} G_{n,o,i}`, and :math:`\\partial L/\\partial x`
-    scatters :math:`G W` back to the positions each window read.
+    r"""1-D convolution over sequences: ``conv2d`` on inputs of height 1.
 
     Parameters
     ----------
@@ -453,14 +488,43 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
     bias : Tensor, optional
         ``(O,)``.
     stride, padding, dilation : int
-        As for :func:`conv2d`, along the one axis (``padding`` may be ``"valid"`` or ``"same"``).
+        :math:`s`, :math:`P`, :math:`d` as for :func:`conv2d`, along the one axis; ``padding`` may be
+        ``"valid"`` or ``"same"`` (then :math:`P = \lfloor d (K - 1) / 2 \rfloor` before and
+        :math:`P' = d (K - 1) - P` after; otherwise :math:`P' = P`).
     groups : int
-        Independent channel groups.
+        :math:`G` independent channel groups, :math:`C_g = C/G`, :math:`O_g = O/G`.
 
     Returns
     -------
     Tensor
-        ``(N, O, OL)`` with :math:`OL = \\lfloor (L + 2P - d (K - 1) - 1) / s \\rfloor + 1`.
+        ``(N, O, OL)``.
+
+    Forward Calculation
+    -------------------
+    :math:`\tilde x` is :math:`x` read as 0 outside :math:`0 \dots L - 1`,
+    :math:`g = \lfloor o / O_g \rfloor`, :math:`p = 0 \dots K - 1`:
+
+    .. math::
+
+        y_{n,o,i} &= b_o + \sum_{c = g C_g}^{(g+1) C_g - 1} \sum_{p}
+            W_{o,\, c - g C_g,\, p}\; \tilde x_{n,\, c,\, s i + d p - P} \\
+        OL &= \Bigl\lfloor \frac{L + P + P' - d (K - 1) - 1}{s} \Bigr\rfloor + 1
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`\delta_{n,o,i} = \partial L / \partial y_{n,o,i}` (:math:`i < OL`),
+    :math:`c' = 0 \dots C_g - 1`, :math:`g = \lfloor o / O_g \rfloor` in the first two lines and
+    :math:`g = \lfloor c / C_g \rfloor` in the last:
+
+    .. math::
+
+        \frac{\partial L}{\partial b_o} &= \sum_{n,i} \delta_{n,o,i} \\
+        \frac{\partial L}{\partial W_{o,c',p}} &= \sum_{n,i} \delta_{n,o,i}\;
+            \tilde x_{n,\, g C_g + c',\, s i + d p - P} \\
+        \frac{\partial L}{\partial x_{n,c,u}} &= \sum_{o = g O_g}^{(g+1) O_g - 1} \sum_{p}
+            \sum_{i:\ s i + d p - P = u} \delta_{n,o,i}\, W_{o,\, c - g C_g,\, p}
+
+    Twice differentiable, as :func:`conv2d`.
 
     Examples
     --------
@@ -665,35 +729,57 @@ def _pool(fn_class, x: Tensor, unbatched: bool, **kw) -> Tensor:
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False) -> Tensor:
-    """2-D max pooling: the largest value of every ``kernel_size`` window.
-
-    .. math::
-        y_{n,c,i,j} = \\max_{p,q}\\; x_{n,c,\\; s_h i + d_h p - P_h,\\; s_w j + d_w q - P_w}
-
-    (padding counts as :math:`-\\infty`).  Backward: each :math:`G_{n,c,i,j}` goes to the position
-    of its window's maximum (the first one on ties, like PyTorch); overlapping windows add up:
-
-    .. math:: \\frac{\\partial L}{\\partial x_{n,c,u,v}} = \\sum_{(i,j):\\, \\arg\\max \\text{ of window } (i,j) = (u,v)} G_{n,c,i,j}
+    r"""2-D max pooling: the largest value of every ``kernel_size`` window.
 
     Parameters
     ----------
     input : Tensor
         ``(N, C, H, W)`` or ``(C, H, W)``.
     kernel_size : int or (int, int)
-        Window size.
+        Window size :math:`(KH, KW)`.
     stride : int or (int, int), optional
-        Step between windows; default ``kernel_size`` (non-overlapping windows).
+        :math:`(s_h, s_w)`, the step between windows; default ``kernel_size`` (non-overlapping windows).
     padding : int or (int, int)
-        Implicit :math:`-\\infty` on both sides; at most half the kernel.
+        :math:`(P_h, P_w)`: implicit :math:`-\infty` on both sides; at most half the kernel.
     dilation : int or (int, int)
-        Spacing between the window's taps.
+        :math:`(d_h, d_w)`, the spacing between the window's taps.
     ceil_mode : bool
         Round the output size up (extra windows that hang over the bottom/right edge).
 
     Returns
     -------
     Tensor
-        ``(N, C, OH, OW)``, :math:`OH = \\lfloor (H + 2P_h - d_h(KH - 1) - 1) / s_h \\rfloor + 1`.
+        ``(N, C, OH, OW)``.
+
+    Forward Calculation
+    -------------------
+    :math:`\tilde x` is :math:`x` read as :math:`-\infty` outside the image, :math:`p, q` run over
+    the taps:
+
+    .. math::
+
+        y_{n,c,i,j} &= \max_{0 \le p < KH,\ 0 \le q < KW}\;
+            \tilde x_{n,c,\; s_h i + d_h p - P_h,\; s_w j + d_w q - P_w} \\
+        OH &= \Bigl\lfloor \frac{H + 2 P_h - d_h (KH - 1) - 1}{s_h} \Bigr\rfloor + 1
+
+    (:math:`OW` alike).  With ``ceil_mode`` the floor becomes a ceiling, and the last window is
+    dropped when it would start past the padded input, i.e. when :math:`(OH - 1)\, s_h \ge H + P_h`.
+    A NaN in a window gives NaN.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`G = \partial L/\partial y` and :math:`(p^*, q^*)_{n,c,i,j}` the tap where window
+    :math:`(i, j)` attains its maximum (the first in row-major order on ties, as in PyTorch; a window
+    holding NaN: its last NaN; a window whose pixels are all :math:`-\infty`: its first tap inside the
+    image), each :math:`G_{n,c,i,j}` goes to that one pixel, and overlapping windows add up:
+
+    .. math::
+
+        u^* &= s_h i + d_h p^*_{n,c,i,j} - P_h, \qquad v^* = s_w j + d_w q^*_{n,c,i,j} - P_w \\
+        \frac{\partial L}{\partial x_{n,c,u,v}} &= \sum_{i,j} G_{n,c,i,j}\, [u^* = u]\, [v^* = v]
+
+    Twice differentiable: :math:`\partial L/\partial x` is linear in :math:`G`, and the routing
+    :math:`(p^*, q^*)` does not change under small changes of :math:`x` (its derivative in :math:`x` is 0).
 
     Examples
     --------
@@ -712,36 +798,59 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
-    """2-D average pooling: the mean of every ``kernel_size`` window.
-
-    .. math::
-        y_{n,c,i,j} = \\frac{1}{D_{ij}} \\sum_{p,q} x_{n,c,\\; s_h i + p - P_h,\\; s_w j + q - P_w},
-        \\qquad \\frac{\\partial L}{\\partial x_{n,c,u,v}} = \\sum_{(i,j) \\ni (u,v)} \\frac{G_{n,c,i,j}}{D_{ij}}
-
-    where :math:`D_{ij}` is ``KH * KW`` (``count_include_pad=True``), the number of real pixels in the
-    window (``False``), or ``divisor_override``.
+    r"""2-D average pooling: the mean of every ``kernel_size`` window.
 
     Parameters
     ----------
     input : Tensor
         ``(N, C, H, W)`` or ``(C, H, W)``.
     kernel_size : int or (int, int)
-        Window size.
+        Window size :math:`(KH, KW)`.
     stride : int or (int, int), optional
-        Default ``kernel_size``.
+        :math:`(s_h, s_w)`; default ``kernel_size``.
     padding : int or (int, int)
-        Implicit zeros on both sides; at most half the kernel.
+        :math:`(P_h, P_w)`: implicit zeros on both sides; at most half the kernel.
     ceil_mode : bool
-        Round the output size up.
+        Round the output size up (as for :func:`max_pool2d`).
     count_include_pad : bool
-        Count the zero padding in the divisor (PyTorch's default).
+        Count the zero padding in the divisor :math:`D_{ij}` (PyTorch's default).
     divisor_override : int, optional
         Divide by this instead.
 
     Returns
     -------
     Tensor
-        ``(N, C, OH, OW)``.
+        ``(N, C, OH, OW)``, with :math:`OH, OW` as for :func:`max_pool2d` (dilation 1).
+
+    Forward Calculation
+    -------------------
+    :math:`\tilde x` is :math:`x` read as 0 outside the image; window :math:`(i, j)` starts at
+    :math:`a_i = s_h i - P_h`, :math:`b_j = s_w j - P_w`:
+
+    .. math::
+
+        y_{n,c,i,j} &= \frac{1}{D_{ij}} \sum_{p=0}^{KH-1} \sum_{q=0}^{KW-1} \tilde x_{n,c,\, a_i + p,\, b_j + q} \\
+        D_{ij} &= \bigl(\min(a_i + KH,\, H + P_h) - a_i\bigr)\,\bigl(\min(b_j + KW,\, W + P_w) - b_j\bigr)
+            \quad (\texttt{count\_include\_pad}) \\
+        D_{ij} &= \bigl(\min(a_i + KH,\, H) - \max(a_i, 0)\bigr)\,\bigl(\min(b_j + KW,\, W) - \max(b_j, 0)\bigr)
+            \quad (\text{otherwise})
+
+    or ``divisor_override``.  With ``count_include_pad`` :math:`D_{ij} = KH \cdot KW` for every window
+    inside the padded input; only the extra windows that ``ceil_mode`` adds (hanging over the
+    bottom/right edge of the padded input) count fewer cells: a 5x5 input pooled with
+    ``kernel_size=2, stride=2, ceil_mode=True`` gives a corner :math:`y_{2,2} = x_{4,4} / 1`.
+
+    Backward Gradient Calculation
+    -----------------------------
+    With :math:`G = \partial L/\partial y`, each window sends :math:`G_{n,c,i,j} / D_{ij}` to every
+    pixel it covers:
+
+    .. math::
+
+        \frac{\partial L}{\partial x_{n,c,u,v}} = \sum_{i,j} \frac{G_{n,c,i,j}}{D_{ij}}\,
+            [a_i \le u < a_i + KH]\, [b_j \le v < b_j + KW]
+
+    Linear, so twice differentiable (its second derivative in :math:`x` is 0).
 
     Examples
     --------
