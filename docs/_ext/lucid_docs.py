@@ -402,6 +402,12 @@ def reread_api_pages(app, env, added, changed, removed):
 
 
 def setup(app):
+    # numpydoc also parses each raw docstring for its signature hook (autodoc-process-signature), before our
+    # autodoc-process-docstring hooks run, and warns about the two course sections there; they are handled here.
+    import warnings
+
+    warnings.filterwarnings("ignore", category=UserWarning,
+                            message=r"Unknown section (%s)" % "|".join(CALCULATION_SECTIONS))
     app.connect("env-get-outdated", reread_api_pages)
     app.add_directive("lucid-api", LucidAPI)
     app.connect("builder-inited", generate_stubs, priority=400)
