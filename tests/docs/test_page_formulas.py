@@ -1422,3 +1422,73 @@ def test_page_lr_scheduler_CosineAnnealingLR():
     got = _lrs(lr_scheduler.CosineAnnealingLR, 13, T_max=T, eta_min=eta_min)
     want = [eta_min + (0.8 - eta_min) / 2 * (1 + math.cos(math.pi * t / T)) for t in range(13)]
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+# ============================================================ in-place ops, copies, casts, creation
+@pytest.mark.parametrize("name,fwd,da,db", [
+    ("add_", lambda a, b: a + b, lambda a, b, g: g, lambda a, b, g: g),
+    ("sub_", lambda a, b: a - b, lambda a, b, g: g, lambda a, b, g: -g),
+    ("mul_", lambda a, b: a * b, lambda a, b, g: g * b, lambda a, b, g: g * a),
+    ("div_", lambda a, b: a / b, lambda a, b, g: g / b, lambda a, b, g: -g * a / b ** 2),
+])
+def test_page_lucid_inplace(name, fwd, da, db):
+    """add_/sub_/mul_/div_: a' = a op b with the out-of-place op's gradients (a is a non-leaf here)."""
+    rng = np.random.default_rng(90)
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)) + 3.0
+    ta, tb = lucid.tensor(a, requires_grad=True), lucid.tensor(b, requires_grad=True)
+    target = ta * 1.0
+    y = getattr(lucid, name)(target, tb)
+    g = rng.standard_normal(y.shape)
+    y.backward(lucid.tensor(g))
+    close(y.numpy(), fwd(a, b))
+    close(ta.grad, da(a, b, g))
+    close(tb.grad, db(a, b, g))
+
+
+def test_page_lucid_setitem_():
+    """y = x except y[index] = v; dL/dx = g with zeros at index, dL/dv = g[index]."""
+    rng = np.random.default_rng(91)
+    x, v = rng.standard_normal((4, 3)), rng.standard_normal((2, 3))
+    tx, tv = lucid.tensor(x, requires_grad=True), lucid.tensor(v, requires_grad=True)
+    y = lucid.setitem_(tx * 1.0, slice(1, 3), tv)
+    g = rng.standard_normal(y.shape)
+    y.backward(lucid.tensor(g))
+    want = x.copy()
+    want[1:3] = v
+    close(y.numpy(), want)
+    gx = g.copy()
+    gx[1:3] = 0
+    close(tx.grad, gx)
+    close(tv.grad, g[1:3])
+
+
+@pytest.mark.parametrize("name,fn", [("clone", lucid.clone), ("to_device", lambda t: lucid.to_device(t, "cpu")),
+                                     ("view", lambda t: lucid.view(t, 12))])
+def test_page_lucid_copies(name, fn):
+    """clone/to_device: y = x, dL/dx = g; view: a reshape, dL/dx = reshape(g, x.shape)."""
+    x = np.random.default_rng(92).standard_normal((3, 4))
+    y, g, (dx,) = run(fn, x)
+    close(y.reshape(x.shape), x)
+    close(dx, g.reshape(x.shape))
+
+
+def test_page_lucid_astype():
+    """y = cast(x), dL/dx = cast^-1(g): float32 forward, the gradient back in float64."""
+    x = np.random.default_rng(93).standard_normal((3, 4))
+    t = lucid.tensor(x, requires_grad=True)
+    y = lucid.astype(t, np.float32)
+    g = np.random.default_rng(94).standard_normal(y.shape).astype(np.float32)
+    y.backward(lucid.tensor(g))
+    assert y.dtype == np.float32 and t.grad.dtype == np.float64
+    close(y.numpy(), x.astype(np.float32))
+    close(t.grad, g.astype(np.float64))
+
+
+def test_page_lucid_arange_linspace():
+    """arange: ceil((stop - start)/step) values start + k step; linspace: start + k (stop - start)/(num - 1)."""
+    for start, stop, step in [(0.0, 1.0, 0.3), (2.0, -1.0, -0.5), (1.0, 7.0, 2.0)]:
+        n = math.ceil((stop - start) / step)
+        close(lucid.arange(start, stop, step, dtype=np.float64).numpy(), [start + k * step for k in range(n)])
+    for start, stop, num in [(0.0, 1.0, 5), (-2.0, 3.0, 7)]:
+        close(lucid.linspace(start, stop, num, dtype=np.float64).numpy(),
+              [start + k * (stop - start) / (num - 1) for k in range(num)])
