@@ -1492,3 +1492,20 @@ def test_page_lucid_arange_linspace():
     for start, stop, num in [(0.0, 1.0, 5), (-2.0, 3.0, 7)]:
         close(lucid.linspace(start, stop, num, dtype=np.float64).numpy(),
               [start + k * (stop - start) / (num - 1) for k in range(num)])
+
+
+def test_page_lucid_random_creation():
+    """rand/rand_like: uniform on [0, 1); randn: N(0, 1) (moments within 5 standard errors)."""
+    lucid.manual_seed(0)
+    u = lucid.rand(20000).numpy()
+    assert u.min() >= 0.0 and u.max() < 1.0 and abs(u.mean() - 0.5) < 5 * math.sqrt(1 / 12 / u.size)
+    v = lucid.rand_like(lucid.zeros((3, 4))).numpy()
+    assert v.shape == (3, 4) and v.min() >= 0.0 and v.max() < 1.0
+    z = lucid.randn(20000).numpy()
+    assert abs(z.mean()) < 5 / math.sqrt(z.size) and abs(z.std() - 1) < 5 / math.sqrt(2 * z.size)
+
+
+@pytest.mark.parametrize("alias,name", [("clamp", "clip"), ("concat", "cat"), ("concatenate", "cat")])
+def test_page_lucid_aliases(alias, name):
+    """Alias pages carry the same formulas: the same object as the page tested above."""
+    assert getattr(lucid, alias) is getattr(lucid, name)
