@@ -45,6 +45,6 @@ for step in range(60):
     if step % 20 == 0 or step == 59:
         print(f"step {step:2d}  loss {loss.item():.5f}")
 with lucid.no_grad():
-    gates = se.sigmoid(se.fc2(se.relu(se.fc1(se.pool(x)))))
+    gates = se.sigmoid(se.fc2(se.relu(se.fc1(se.flatten(se.pool(x))))))
 print("learned gates of channels 0..5 for the first two samples (even ~1, odd ~0):")
 print(np.array2string(gates.numpy()[:2, :6], precision=4))

@@ -12,10 +12,11 @@ def test_se_summary_rows_and_totals():
     s = nn.summary(se, (8, 64, 32, 32))
     assert lucid.random.get_state() == state  # the global generator is not touched
     assert [(r["name"], r["type"], r["depth"]) for r in s.rows] == [
-        ("", "SEModule", 0), ("pool", "GlobalAvgPool", 1), ("fc1", "Linear", 1), ("relu", "ReLU", 1),
-        ("fc2", "Linear", 1), ("sigmoid", "Sigmoid", 1)]
-    assert [r["output_shape"] for r in s.rows] == [(8, 64, 32, 32), (8, 64), (8, 4), (8, 4), (8, 64), (8, 64)]
-    assert [r["params"] for r in s.rows] == [0, 0, 260, 0, 320, 0]
+        ("", "SEModule", 0), ("pool", "AdaptiveAvgPool", 1), ("flatten", "Flatten", 1), ("fc1", "Linear", 1),
+        ("relu", "ReLU", 1), ("fc2", "Linear", 1), ("sigmoid", "Sigmoid", 1)]
+    assert [r["output_shape"] for r in s.rows] == [(8, 64, 32, 32), (8, 64, 1, 1), (8, 64), (8, 4), (8, 4), (8, 64),
+                                                   (8, 64)]
+    assert [r["params"] for r in s.rows] == [0, 0, 0, 260, 0, 320, 0]
     assert (s.total_params, s.trainable_params, s.non_trainable_params) == (580, 580, 0)
     assert s.input_bytes == 8 * 64 * 32 * 32 * 4 and s.params_bytes == 580 * 4
     text = str(s)

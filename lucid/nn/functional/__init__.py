@@ -7,7 +7,7 @@ One import line per file, so new families are added by appending a line.
 from lucid.nn.functional.activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from lucid.nn.functional.linear import linear
 from lucid.nn.functional.pooling import (
-    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_bins, global_avg_pool,
+    adaptive_avg_pool, adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_bins, global_avg_pool,
 )
 from lucid.nn.functional.conv import avg_pool2d, conv1d, conv2d, max_pool2d
 from lucid.nn.functional.normalization import batch_norm, layer_norm
