@@ -38,6 +38,7 @@ def parse_args():
     p.add_argument("--batches", type=int, nargs="+", default=[32, 128, 512], help="GPU: batch sizes")
     p.add_argument("--steps", type=int, default=20, help="GPU: timed steps per framework and batch size")
     p.add_argument("--profile", default=None, help="GPU: write a cProfile of lucid's steps to this file")
+    p.add_argument("--kernels", default=None, help="GPU: write each framework's CUDA kernels per step (torch.profiler)")
     return p.parse_args()
 
 
@@ -190,6 +191,30 @@ def torch_cifar_secnn(torch, model, se: bool):
     return tmodel.cuda()
 
 
+def kernel_table(torch, steps: dict, batch: int, n: int = 5) -> None:
+    """CUDA kernels launched per step and their device time, per framework (CUPTI sees CuPy's kernels too)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with open(ARGS.kernels, "a") as f:
+        for name, step in steps.items():
+            if step is None:
+                continue
+            with profile(activities=[ProfilerActivity.CUDA]) as prof:
+                for _ in range(n):
+                    step()
+            events = [e for e in prof.key_averages() if "CUDA" in str(getattr(e, "device_type", ""))]
+            launches = sum(e.count for e in events) / n
+            device_ms = sum(getattr(e, "self_device_time_total", 0) for e in events) / n / 1e3
+            f.write(f"\n## {name}, batch {batch}: {launches:.0f} kernels (and copies/memsets) per step, "
+                    f"{device_ms:.2f} ms of device time per step\n")
+            try:
+                f.write(prof.key_averages().table(sort_by="self_device_time_total", row_limit=25,
+                                                  max_name_column_width=70))
+            except Exception as exc:  # another torch version's names
+                f.write(f"(no table: {exc!r})\n")
+            print(f"{name}, batch {batch}: {launches:.0f} kernels per step, {device_ms:.2f} ms device time per step")
+
+
 def gpu_main() -> None:
     import cProfile
     import pstats
@@ -267,6 +292,8 @@ def gpu_main() -> None:
                 f.write(f"lucid, {ARGS.steps} SE-CNN steps at batch {batch} on the GPU\n")
                 pstats.Stats(prof, stream=f).sort_stats("tottime").print_stats(40)
                 pstats.Stats(prof, stream=f).sort_stats("cumulative").print_stats(40)
+        if ARGS.kernels and torch is not None and batch == ARGS.batches[len(ARGS.batches) // 2]:
+            kernel_table(torch, {"lucid": lucid_step, "PyTorch": cases.get("torch")}, batch)
         del model, opt, x, y, cases
         if torch is not None:
             del tmodel

@@ -157,3 +157,31 @@ def test_optimizers_give_the_same_steps_on_every_device(device, make):
         runs[dev] = (w.numpy(), b.numpy())
     for got, want in zip(runs[device], runs["cpu"]):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("axis", [(2, 3), (0, 2, 3), (0,), (1,), (1, 2, 3)])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_backend_sum_in_every_memory_order(device, axis, channels_last):
+    # 131072 elements: large enough for the GPU's ones-vector product where the kept axes are innermost
+    data = rng(6).standard_normal((4, 32, 32, 32) if channels_last else (4, 32, 32, 32)).astype(np.float32)
+    x = _to(device, data)
+    if channels_last:  # (N, H, W, C) in memory, seen as (N, C, H, W), as lucid's convolution returns
+        x = backend.xp_of(x).permute_dims(x, (0, 3, 1, 2))
+        data = data.transpose(0, 3, 1, 2)
+    for keepdims in (False, True):
+        out = backend.sum(x, axis, keepdims)
+        want = data.astype(np.float64).sum(axis=axis, keepdims=keepdims)
+        assert out.shape == want.shape and backend.device_of(out) == device
+        np.testing.assert_allclose(_host(out), want, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_strided_only_ones_product_sum_on_numpy(channels_last):
+    # the GPU's variant of the ones-vector sum (strided_only, a given ones vector), checked on NumPy arrays
+    data = rng(7).standard_normal((3, 4, 5, 6)).astype(np.float64)
+    x = np.ascontiguousarray(data.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2) if channels_last else data
+    for axis in [(2, 3), (0, 2, 3), (0,), (1,), (1, 2, 3), (0, 1, 2, 3)]:
+        for keepdims in (False, True):
+            out = backend._blas_sum(x, axis, keepdims, ones=lambda n, dt: np.ones(n, dt), strided_only=True)
+            if out is not None:
+                np.testing.assert_allclose(out, data.sum(axis=axis, keepdims=keepdims), rtol=1e-12)
