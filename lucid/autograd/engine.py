@@ -21,6 +21,8 @@ from __future__ import annotations
 import heapq
 from typing import Any
 
+import numpy as np
+
 from lucid import backend
 from lucid.autograd import anomaly
 from lucid.autograd.grad_mode import _state as _grad_state
@@ -60,15 +62,21 @@ def sum_product_to_shape(grad: Any, other: Any, shape: tuple) -> Any:
     """``sum_to_shape(grad * other, shape)``, without the full-size product when it can.
 
     The gradient of a broadcast product (``x * gate`` with ``gate`` of shape
-    (N, C, 1, 1)) is ``grad * x`` summed over the broadcast axes.  Where the
-    library has ``einsum`` (NumPy, CuPy) that is one contraction that reads
-    both arrays once and writes only the small result; elsewhere it is the
-    plain product and sum.
+    (N, C, 1, 1)) is ``grad * x`` summed over the broadcast axes.  On NumPy
+    that is one ``einsum`` contraction that reads both arrays once and writes
+    only the small result (for small arrays the plain product is cheaper than
+    einsum's set-up); on CuPy one reduction kernel
+    (:func:`lucid.backend.sum_of_product`); elsewhere (Tensors under
+    ``create_graph``, the strict stand-in) the plain product and sum.
     """
-    if not hasattr(other, "shape") or shape == grad.shape or grad.size < _EINSUM_MIN_SIZE:
-        return sum_to_shape(grad * other, shape)  # small arrays: einsum's set-up costs more than the product
+    if not hasattr(other, "shape") or shape == grad.shape or other.ndim > grad.ndim:
+        return sum_to_shape(grad * other, shape)
+    if type(grad) is not np.ndarray:
+        lead = grad.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(lead + j for j, n in enumerate(shape) if n == 1 and grad.shape[lead + j] != 1)
+        return backend.reshape(backend.sum_of_product(grad, other, axes), shape)
     n = grad.ndim
-    if n > 26 or other.ndim > n:
+    if grad.size < _EINSUM_MIN_SIZE or n > 26:
         return sum_to_shape(grad * other, shape)
     letters = "abcdefghijklmnopqrstuvwxyz"[:n]
     off = n - other.ndim
@@ -79,8 +87,6 @@ def sum_product_to_shape(grad: Any, other: Any, shape: tuple) -> Any:
     off_t = n - len(shape)
     result = "".join(letters[off_t + j] for j, size in enumerate(shape) if size == grad.shape[off_t + j])
     summed = backend.einsum(f"{letters},{''.join(letters[off + i] for i in kept)}->{result}", grad, squeezed)
-    if summed is None:
-        return sum_to_shape(grad * other, shape)
     return backend.reshape(summed, shape)
 
 
