@@ -214,7 +214,7 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None, cr
                     continue
                 if g.shape != shape:
                     g = sum_to_shape(g, shape)
-                if g.dtype != dtype:  # the op promoted this input (float32 + float64): cast back
+                if (g.data.dtype if create_graph else g.dtype) != dtype:  # the op promoted this input: cast back
                     g = backend.xp_of(g).astype(g, dtype)
                 deliver(parent, g)
         for leaf, g in hooked_leaves.values():
