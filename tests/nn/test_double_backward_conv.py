@@ -108,7 +108,8 @@ CONV2D_CASES = {
 def test_conv2d(device, torch, case):
     x_shape, w_shape, bias, kw = CONV2D_CASES[case]
     g = _rng(0)
-    arrays = [g.standard_normal(x_shape), g.standard_normal(w_shape)] + ([g.standard_normal(w_shape[0])] if bias else [])
+    arrays = [g.standard_normal(x_shape), g.standard_normal(w_shape)]
+    arrays += [g.standard_normal(w_shape[0])] if bias else []
     check(device, torch, lambda *a: F.conv2d(*a, **kw), lambda *a: torch.nn.functional.conv2d(*a, **kw), arrays)
 
 
@@ -134,7 +135,8 @@ CONV1D_CASES = {
 def test_conv1d(device, torch, case):
     x_shape, w_shape, bias, kw = CONV1D_CASES[case]
     g = _rng(1)
-    arrays = [g.standard_normal(x_shape), g.standard_normal(w_shape)] + ([g.standard_normal(w_shape[0])] if bias else [])
+    arrays = [g.standard_normal(x_shape), g.standard_normal(w_shape)]
+    arrays += [g.standard_normal(w_shape[0])] if bias else []
     check(device, torch, lambda *a: F.conv1d(*a, **kw), lambda *a: torch.nn.functional.conv1d(*a, **kw), arrays)
 
 
@@ -144,8 +146,8 @@ def test_unbatched_conv(device, torch, fn):
     g = _rng(2)
     nd = 1 if fn == "conv1d" else 2
     arrays = [g.standard_normal((2,) + (5,) * nd), g.standard_normal((3, 2) + (3,) * nd)]
-    check(device, torch, lambda *a: getattr(F, fn)(*a, padding=1), lambda *a: getattr(torch.nn.functional, fn)(*a, padding=1),
-          arrays)
+    check(device, torch, lambda *a: getattr(F, fn)(*a, padding=1),
+          lambda *a: getattr(torch.nn.functional, fn)(*a, padding=1), arrays)
 
 
 def test_a_gradient_penalty_on_a_conv_weight_matches_the_closed_form(device):
