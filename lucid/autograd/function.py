@@ -295,7 +295,7 @@ class Function:
         ctx.parents, ctx.shapes, ctx.dtypes = tuple(parents), tuple(shapes), tuple(dtypes)
         ctx.seq = next(_creation_counter)
         if ctx.saved:
-            ctx.versions = _versions_of_saved(ctx.saved, args, arrays, result)
+            ctx.versions = _versions_of_saved(ctx.saved, args, arrays, result, out)
         if anomaly._state.enabled:
             ctx.call_site = anomaly.user_call_site()
         result._grad_fn = ctx
@@ -363,7 +363,7 @@ def _promote(arrays: list, positions: tuple) -> list:
     return out
 
 
-def _versions_of_saved(saved: tuple, args: tuple, arrays: list, result) -> list | None:
+def _versions_of_saved(saved: tuple, args: tuple, arrays: list, result, out) -> list | None:
     """For every saved array that is an input's (or the output's) array: where it came from, and its version.
 
     Each entry is ``(counter, version, position, saved_index)``: ``position`` is
@@ -377,7 +377,7 @@ def _versions_of_saved(saved: tuple, args: tuple, arrays: list, result) -> list 
     for k, arr in enumerate(saved):
         if arr is None:
             continue
-        if arr is result.data:
+        if arr is result.data or arr is out:  # out: forward's own result (a NumPy scalar for a 0-d output)
             found = (result._version, result._version[0], -1, k)
         else:
             found = None

@@ -362,7 +362,7 @@ class Module:
         return output
 
     def register_full_backward_hook(self, hook: Callable) -> RemovableHandle:
-        """Call ``hook(module, grad_input, grad_output)`` when the gradients of the module's inputs are computed.
+        r"""Call ``hook(module, grad_input, grad_output)`` when the gradients of the module's inputs are computed.
 
         PyTorch's semantics: ``grad_output`` is a tuple with the gradient of each
         output of ``forward`` (a Tensor or a tuple of Tensors), ``grad_input``

@@ -80,7 +80,8 @@ def full(shape, fill_value, dtype=None, device=None) -> Tensor:
 
 
 def arange(*args, dtype=None, device=None) -> Tensor:
-    return Tensor._make(backend.namespace(_like_device(device)).arange(*args, dtype=_native(dtype, device)))
+    xp, kwargs = _created_on(device)
+    return Tensor._make(xp.arange(*args, dtype=_native(dtype, device), **kwargs))
 
 
 def zeros_like(x, dtype=None, device=None) -> Tensor:

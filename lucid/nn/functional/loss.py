@@ -257,6 +257,44 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     return total / Tensor._make(backend.xp_of(mask).sum(mask))
 
 
+class CrossEntropy(Function):
+    """Cross-entropy of (N, C) logits and class indices, in one node (the everyday case of :func:`cross_entropy`).
+
+    With the constant ``mask`` :math:`M_{n,c} = w_{y_n} [c = y_n]` (a zero row
+    where :math:`y_n` is ``ignore_index``), :math:`r_n = \\sum_c M_{n,c}` and
+    :math:`D = \\sum_n r_n` for ``"mean"`` (1 for ``"sum"``):
+
+    .. math:: L = \\frac{1}{D} \\sum_n \\Big( r_n \\log \\sum_c e^{z_{n,c}} - \\sum_c M_{n,c} z_{n,c} \\Big),
+              \\qquad \\frac{\\partial L}{\\partial z_{n,c}} = \\frac{g}{D} \\big(r_n\\, \\mathrm{softmax}(z_n)_c - M_{n,c}\\big)
+
+    The same value and gradient as log_softmax, the one-hot pick and the
+    weighted mean composed (DeZero's ``SoftmaxCrossEntropy``, PyTorch's fused
+    kernel), with one node instead of five. The backward recomputes the
+    softmax from the saved logits, so it is also differentiable again.
+    """
+
+    double_backward = True
+
+    @staticmethod
+    def forward(ctx, z, mask, mean):
+        xp = backend.xp_of(z)
+        shifted = z - xp.max(z, axis=1, keepdims=True)
+        lse = xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))  # log-sum-exp of each row, less its max
+        rows = xp.sum(mask, axis=1, keepdims=True)
+        denom = xp.sum(rows) if mean else 1.0
+        ctx.save(z)
+        ctx.mask, ctx.rows, ctx.denom = mask, rows, denom
+        return (xp.sum(rows * lse) - xp.sum(mask * shifted)) / denom  # the row maxima cancel: sum_c M = r
+
+    @staticmethod
+    def backward(ctx, grad):
+        (z,) = ctx.saved
+        xp = backend.xp_of(z)
+        e = xp.exp(z - xp.max(z, axis=1, keepdims=True))
+        softmax = e / xp.sum(e, axis=1, keepdims=True)
+        return (softmax * ctx.rows - ctx.mask) * (grad / ctx.denom), None, None
+
+
 def cross_entropy(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy between logits and integer classes (or class probabilities).
@@ -342,7 +380,7 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     >>> logits = lucid.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 5.0]], requires_grad=True)
     >>> loss = F.cross_entropy(logits, lucid.tensor([0, 2]))
     >>> loss
-    Tensor(0.12647, grad_fn=<DivBackward>)
+    Tensor(0.12647, grad_fn=<CrossEntropyBackward>)
     >>> loss.backward()
     >>> logits.grad.round(3)
     array([[-0.107,  0.053,  0.053],
@@ -360,8 +398,13 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     if x.ndim == 0:
         raise ValueError(f"cross_entropy: input must have shape (C,), (N, C) or (N, C, d1, ...), got {x.shape}")
     axis = 0 if x.ndim == 1 else 1
-    logp = activation.log_softmax(x, axis=axis)
     c = x.shape[axis]
+    if (x.ndim == 2 and c and t.dtype.kind in "iu" and label_smoothing == 0.0 and reduction != "none"
+            and not (isinstance(weight, Tensor) and weight.requires_grad)):
+        # the everyday case in one graph node: its backward is the textbook softmax minus one-hot
+        mask = _class_mask(x, t, weight, ignore_index, "cross_entropy")
+        return CrossEntropy.apply(x, mask, reduction == "mean")
+    logp = activation.log_softmax(x, axis=axis)
     if t.dtype.kind == "f":  # class probabilities
         _same_shape(x, t, "cross_entropy (probability targets)")
         q = t * (1.0 - label_smoothing) + label_smoothing / c  # differentiable in the target too, as in PyTorch

@@ -332,7 +332,9 @@ class MaxPool2d(Module):
     Backward Gradient Calculation
     -----------------------------
     With :math:`G = \partial L/\partial y` and :math:`(p^*, q^*)_{ij}` the tap where window
-    :math:`(i, j)` attains its maximum (the first in row-major order on ties, as in PyTorch),
+    :math:`(i, j)` attains its maximum (the first in row-major order on ties, as in PyTorch; in a
+    window holding NaN, its last NaN; in a window whose pixels are all :math:`-\infty`, its first
+    tap inside the image),
     each :math:`G_{n,c,i,j}` goes to that one pixel; overlapping windows add up:
 
     .. math::
