@@ -32,7 +32,14 @@ def tutorial1_graph() -> str:
     return viz.to_dot(loss, names={"w": w, "b": b, "z": z, "y": y, "loss": loss})
 
 
-FIGURES = {"tutorial1_graph.svg": tutorial1_graph}
+def tutorial4_grad_graph() -> str:
+    """The graph of a gradient in Tutorial 4 (keep in step with docs/tutorials/higher_order.rst)."""
+    t = lucid.tensor(1.5, requires_grad=True)
+    (g,) = lucid.autograd.grad(t.tanh() * t, [t], create_graph=True)
+    return viz.to_dot(g, names={"x": t, "dy/dx": g})
+
+
+FIGURES = {"tutorial1_graph.svg": tutorial1_graph, "tutorial4_grad_graph.svg": tutorial4_grad_graph}
 
 
 def main() -> None:

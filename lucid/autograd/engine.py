@@ -298,6 +298,7 @@ def _accumulate_leaf(leaf, grad, capture, acc: _Accumulator) -> None:
         grad = _run_hooks(leaf._hooks, grad, "a leaf tensor", acc)
     if capture is not None:
         if id(leaf) in capture:
+            grad = backend.ensure_array(grad)  # NumPy makes 0-d results scalars: give back an array
             prev = capture[id(leaf)]
             capture[id(leaf)] = grad if prev is None else acc.add(prev, grad)
             acc.note(capture[id(leaf)])
