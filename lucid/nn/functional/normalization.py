@@ -129,9 +129,8 @@ def _sum(a: Any, axes: tuple, b: Any = None) -> Any:
     operands = (a,) if b is None else (a, b)
     out = backend.einsum(",".join([letters] * len(operands)) + "->" + kept, *operands) if a.ndim <= 26 else None
     keep_shape = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
-    if out is None:
-        xp = backend.xp_of(a)
-        return xp.sum(a if b is None else a * b, axis=axes, keepdims=True)
+    if out is None:  # CuPy: one reduction kernel (no einsum, no product array); Tensors: the plain formula
+        return backend.sum(a, axes, keepdims=True) if b is None else backend.sum_of_product(a, b, axes, keepdims=True)
     return backend.xp_of(a).reshape(backend.ensure_array(out), keep_shape)
 
 
