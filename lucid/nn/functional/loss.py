@@ -175,6 +175,8 @@ def _class_mask(input: Tensor, target: Tensor, weight, ignore_index: int, fn: st
     valid = t != ignore_index
     hit = xp.logical_and(t[..., None] == classes, valid[..., None])  # (N, d..., C), no row for ignored targets
     mask = xp.astype(hit, input.data.dtype)
+    # a valid target inside [0, C) hits exactly one class: fewer hits than valid targets means one is outside
+    outside = backend.device_of(t) == "cpu" and int(xp.sum(valid)) != int(xp.sum(hit))
     if weight is not None:
         w = tensor_arg(weight, "weight")
         if w.shape != (c,):
@@ -182,8 +184,8 @@ def _class_mask(input: Tensor, target: Tensor, weight, ignore_index: int, fn: st
         mask = mask * w.data
     if input.ndim > 1:  # move the class axis to position 1
         mask = xp.permute_dims(mask, (0, mask.ndim - 1) + tuple(range(1, mask.ndim - 1)))
-    bad = xp.logical_and(valid, xp.logical_or(t < 0, t >= c))
-    if backend.device_of(t) == "cpu" and bool(xp.any(bad)):
+    if outside:
+        bad = xp.logical_and(valid, xp.logical_or(t < 0, t >= c))
         raise IndexError(f"{fn}: target holds class indices outside [0, {c - 1}] (and not ignore_index="
                          f"{ignore_index}), got {sorted(set(t[bad].tolist()))[:5]}")
     return mask
@@ -279,19 +281,24 @@ class CrossEntropy(Function):
     def forward(ctx, z, mask, mean):
         xp = backend.xp_of(z)
         shifted = z - xp.max(z, axis=1, keepdims=True)
-        lse = xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))  # log-sum-exp of each row, less its max
-        rows = xp.sum(mask, axis=1, keepdims=True)
-        denom = xp.sum(rows) if mean else 1.0
-        ctx.save(z)
+        e = xp.exp(shifted)
+        total = backend.sum(e, (1,), keepdims=True)
+        rows = backend.sum(mask, (1,), keepdims=True)
+        denom = backend.sum(rows, (0, 1)) if mean else 1.0
+        # sum_n r_n log sum_c e^z - sum M z = -sum M log softmax (finite even where softmax underflows)
+        loss = -backend.sum(mask * (shifted - xp.log(total)), (0, 1)) / denom
+        softmax = e / total
+        ctx.save(z, softmax)  # z for a second-order backward, softmax for the first-order one
         ctx.mask, ctx.rows, ctx.denom = mask, rows, denom
-        return (xp.sum(rows * lse) - xp.sum(mask * shifted)) / denom  # the row maxima cancel: sum_c M = r
+        return loss
 
     @staticmethod
     def backward(ctx, grad):
-        (z,) = ctx.saved
-        xp = backend.xp_of(z)
-        e = xp.exp(z - xp.max(z, axis=1, keepdims=True))
-        softmax = e / xp.sum(e, axis=1, keepdims=True)
+        z, softmax = ctx.saved
+        if isinstance(grad, Tensor):  # create_graph: the saved softmax is a constant here; derive it from z
+            xp = backend.xp_of(z)
+            e = xp.exp(z - xp.max(z, axis=1, keepdims=True))
+            softmax = e / xp.sum(e, axis=1, keepdims=True)
         return (softmax * ctx.rows - ctx.mask) * (grad / ctx.denom), None, None
 
 
