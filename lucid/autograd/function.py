@@ -179,6 +179,10 @@ class Function:
     #: other's gradient.
     is_view = False
 
+    #: For a view op: True when its forward may return a copy instead (a reshape of a non-contiguous
+    #: array, indexing with integer arrays); apply then checks whether the memory is shared.
+    view_may_copy = False
+
     #: True when ``backward`` is written so that it also runs on Tensors (every
     #: step a lucid op, every saved array an input or the output), so that
     #: ``create_graph=True`` can differentiate it again. The engine refuses,
@@ -277,7 +281,7 @@ class Function:
             _quiet_exit(token)
         # 4. wrap, and record
         result = Tensor._make(out, needs_grad)
-        if cls.is_view and backend.may_share_memory(out, arrays[0]):  # a view, not a copy (reshape may copy)
+        if cls.is_view and (not cls.view_may_copy or backend.may_share_memory(out, arrays[0])):
             views.record_view(result, args[0], cls, args[1:], kwargs)
         if not needs_grad:
             return result

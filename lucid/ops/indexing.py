@@ -77,6 +77,7 @@ class GetItem(Function):
     double_backward = True
 
     is_view = True  # basic indexing gives a view; integer arrays and masks copy (apply checks the memory)
+    view_may_copy = True
 
     @staticmethod
     def forward(ctx, x, index):

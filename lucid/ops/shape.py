@@ -23,6 +23,7 @@ class Reshape(Function):
     double_backward = True
 
     is_view = True
+    view_may_copy = True
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -43,8 +44,11 @@ class Permute(Function):
 
     @staticmethod
     def forward(ctx, x, axes):
-        ctx.inverse = tuple(int(i) for i in np.argsort(axes))
-        return backend.xp_of(x).permute_dims(x, axes)
+        inverse = [0] * len(axes)
+        for position, axis in enumerate(axes):  # the inverse permutation (numpy.argsort costs more here)
+            inverse[axis] = position
+        ctx.inverse = tuple(inverse)
+        return x.transpose(axes) if type(x) is np.ndarray else backend.xp_of(x).permute_dims(x, axes)
 
     @staticmethod
     def backward(ctx, grad):
@@ -389,9 +393,11 @@ def permute(x, *axes) -> Tensor:
     """
     x = tensor_arg(x, "x")
     axes = shape_arg(axes, "axes")
-    if sorted(a % builtins.max(x.ndim, 1) for a in axes) != list(range(x.ndim)) or len(axes) != x.ndim:
-        raise ValueError(f"permute: axes {axes} must be a permutation of the {x.ndim} axes of a tensor of shape {x.shape}")
-    axes = tuple(a % x.ndim for a in axes)
+    ndim = x.data.ndim
+    wrapped = tuple(a % ndim for a in axes) if ndim else axes
+    if len(axes) != ndim or sorted(wrapped) != list(range(ndim)):
+        raise ValueError(f"permute: axes {axes} must be a permutation of the {ndim} axes of a tensor of shape {x.shape}")
+    axes = wrapped
     if axes == tuple(range(x.ndim)) and not x.requires_grad:
         return x
     return Permute.apply(x, axes)
