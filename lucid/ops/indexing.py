@@ -25,6 +25,8 @@ def _is_basic(item: Any) -> bool:
 
 def _normalize_index(index: Any, x: Tensor) -> tuple:
     """Make every index component an int, slice, None, Ellipsis or an array on x's device."""
+    if type(index) is slice or type(index) is int:  # the common x[1:3] and x[0]: nothing to convert
+        return (index, Ellipsis)
     if not isinstance(index, tuple):
         index = (index,)
     out = []
