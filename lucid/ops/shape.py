@@ -231,8 +231,6 @@ def reshape(x, *shape) -> Tensor:
         raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({size} elements) into shape {shape}")
     if inferred:
         shape = tuple(size // known if s == -1 else s for s in shape)
-    if shape == x.shape and not x.requires_grad:  # with a graph, a view is a new node, as in PyTorch (not a leaf)
-        return x
     return Reshape.apply(x, shape)
 
 
@@ -398,8 +396,6 @@ def permute(x, *axes) -> Tensor:
     if len(axes) != ndim or sorted(wrapped) != list(range(ndim)):
         raise ValueError(f"permute: axes {axes} must be a permutation of the {ndim} axes of a tensor of shape {x.shape}")
     axes = wrapped
-    if axes == tuple(range(x.ndim)) and not x.requires_grad:
-        return x
     return Permute.apply(x, axes)
 
 
@@ -541,8 +537,6 @@ def broadcast_to(x, *shape) -> Tensor:
         ok = False
     if not ok:
         raise ValueError(f"broadcast_to: a tensor of shape {x.shape} cannot be broadcast to shape {shape}")
-    if shape == x.shape and not x.requires_grad:
-        return x
     return BroadcastTo.apply(x, shape)
 
 
