@@ -186,9 +186,9 @@ def reshape(x, *shape) -> Tensor:
     Returns
     -------
     Tensor
-        Of the new shape; ``x`` itself if the shape does not change and ``x``
-        needs no gradient (else a view, as in PyTorch: not a leaf). It may
-        share memory with ``x`` (a view, when NumPy can make one).
+        Of the new shape: a new tensor even when the shape does not change
+        (as in PyTorch). It shares memory with ``x`` (a view) when the
+        memory layout allows, else it is a copy.
 
     Raises
     ------
@@ -500,7 +500,8 @@ def broadcast_to(x, *shape) -> Tensor:
     Returns
     -------
     Tensor
-        Of ``shape``; ``x`` itself if nothing changes and ``x`` needs no gradient. A read-only view.
+        Of ``shape``: a view of ``x`` (a new tensor even when nothing changes, as in PyTorch).
+        Writing into it in place is refused where several of its elements are one memory location.
 
     Raises
     ------
