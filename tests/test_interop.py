@@ -316,7 +316,12 @@ def test_round_trip_on_device(device):
     xp = backend.namespace(device)
     assert x.__dlpack_device__() == tuple(int(v) for v in x.data.__dlpack_device__())
     y = xp.from_dlpack(x)                          # the device's own library imports the tensor
-    y[0, 0] = 42.0
+    if backend.is_writeable(y):                    # NumPy before 2.3 imports DLPack arrays read-only
+        y[0, 0] = 42.0
+    else:
+        with lucid.no_grad():
+            x[0, 0] = 42.0
+        assert float(backend.to_host(y)[0, 0]) == 42.0
     assert x.numpy()[0, 0] == 42.0
     u = lucid.from_dlpack(y)                       # and back, on the producer's device
     expected = "gpu" if int(y.__dlpack_device__()[0]) == 2 else "cpu"  # the strict stand-in's memory is host memory

@@ -95,6 +95,8 @@ def refresh(view_tensor, strict: bool = True) -> None:
         info.version = view_tensor._version[0]
         return
     if info.made_without_grad:
+        # PyTorch reports such a view as requiring grad (its base does), and refuses it when it is used
+        view_tensor._requires_grad = True
         if strict:
             raise RuntimeError(
                 "a view taken inside no_grad of a tensor that requires grad is used after its base (or "
