@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from lucid import backend
-from lucid.autograd.function import Function, move_retained_grad
+from lucid.autograd.function import Function, _Scratch, move_retained_grad
 from lucid.autograd.grad_mode import _state as _grad_mode
 
 
@@ -122,15 +122,6 @@ def region(array: Any, chain: tuple) -> Any:
     for op, args, kwargs in chain:
         array = op.forward(scratch, array, *args, **kwargs)
     return array
-
-
-class _Scratch:
-    __slots__ = ("__dict__",)
-    needs_input_grad = ()
-    saved = ()
-
-    def save(self, *arrays: Any) -> None:
-        pass
 
 
 class CopySlices(Function):

@@ -916,6 +916,16 @@ def _check_answer_where_torch_refuses(prog: Program, lo: Outcome, to: Outcome, t
                              f"graph-free forward and its finite differences)")]
 
 
+def _written_before_retain(prog: Program, name: str) -> bool:
+    """True when an in-place write (or a detach) happens before ``name.retain_grad()`` in the program."""
+    for stmt in prog.statements:
+        if stmt.strip().startswith(f"{name}.retain_grad()"):
+            return False
+        if ".detach()" in stmt or any(op in stmt for op in ("+=", "-=", "*=", "/=")) or "] = " in stmt:
+            return True
+    return False
+
+
 def compare(prog: Program, lo: Outcome, to: Outcome, torch_mod) -> list[tuple[str, str]]:
     return [p for p in _compare(prog, lo, to, torch_mod) if p[0] not in IGNORED_KINDS]
 
@@ -968,10 +978,11 @@ def _compare(prog: Program, lo: Outcome, to: Outcome, torch_mod) -> list[tuple[s
     for name, tg in to.grads.items():
         lg = lo.grads.get(name)
         what = "retained grad" if name in prog.retained else "grad"
-        if tg is None and lg is not None and name in prog.retained and any(".detach()" in st for st in prog.statements):
-            # PyTorch's detach() makes a non-differentiable view: a view of it that comes to require grad
-            # through an in-place write and then retains its grad gets none in PyTorch; lucid fills it with
-            # the gradient it has (the leaves' gradients are still compared above and below). Documented.
+        if tg is None and lg is not None and name in prog.retained and _written_before_retain(prog, name):
+            # A view whose graph PyTorch regenerated after an in-place write to its base (or a view of a
+            # detach()) keeps no retained grad in PyTorch: retain_grad() hooks the regenerated node, and the
+            # next use regenerates it again. lucid keeps one graph per view version and fills .grad with the
+            # gradient of the loss with respect to that tensor. The leaves' gradients are still compared.
             continue
         if (tg is None) != (lg is None):
             problems.append((what + "-none", f"{name}.grad: lucid {None if lg is None else lg.tolist()} "
