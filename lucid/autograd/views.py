@@ -86,8 +86,9 @@ def refresh(view_tensor, strict: bool = True) -> None:
     The view's data needs nothing: it is the same memory and already shows the
     new values.  Only ``grad_fn`` and ``requires_grad`` are replaced.  With
     ``strict`` (when the view is about to be used by an op), a view made inside
-    ``no_grad`` whose base has changed raises, as in PyTorch; reading its flags
-    (``strict=False``) leaves them as they are.
+    ``no_grad`` whose base has come to require grad raises, as in PyTorch;
+    reading its flags (``strict=False``) only marks it as requiring grad, as
+    PyTorch reports it.
     """
     info = view_tensor._view
     base = info.base
