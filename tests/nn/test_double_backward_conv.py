@@ -15,7 +15,6 @@ the same under the finite-difference steps.
 """
 from __future__ import annotations
 
-import contextlib
 
 import numpy as np
 import pytest
@@ -26,21 +25,6 @@ from lucid import backend
 from lucid.autograd import grad, gradgradcheck
 
 TOL = 1e-7
-
-# Unbatched inputs pass through unsqueeze/squeeze, which become twice differentiable with their family
-# (issue 14): until then the engine refuses with this message and the case is an xfail.
-_NOT_YET = "is not differentiable in lucid yet"
-
-
-@contextlib.contextmanager
-def _unless_an_op_is_pending():
-    try:
-        yield
-    except RuntimeError as exc:
-        if _NOT_YET not in str(exc):
-            raise
-        pytest.xfail(str(exc).split(":")[1].split("(")[0].strip())
-
 
 def _host(a) -> np.ndarray:
     return backend.to_host(a.data if isinstance(a, lucid.Tensor) else a)
@@ -60,30 +44,29 @@ def _double_backward(grad_fn, fn, xs, v, us):
 
 def check(device, torch, lucid_fn, torch_fn, arrays, seed=1):
     """lucid's first and second derivatives of ``lucid_fn`` agree with PyTorch's and with gradgradcheck."""
-    with _unless_an_op_is_pending():
-        arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
-        xs = [lucid.tensor(a, device=device, requires_grad=True) for a in arrays]
-        ts = [torch.tensor(a, requires_grad=True) for a in arrays]
-        ref = torch_fn(*ts)
-        g = np.random.default_rng(seed)
-        v0 = g.standard_normal(tuple(ref.shape))
-        us = [g.standard_normal(a.shape) for a in arrays]
-        out, gs, hs = _double_backward(grad, lucid_fn, xs, lucid.tensor(v0, device=device, requires_grad=True),
-                                       [lucid.tensor(u, device=device) for u in us])
-        t_out, t_gs, t_hs = _double_backward(torch.autograd.grad, torch_fn, ts, torch.tensor(v0, requires_grad=True),
-                                             [torch.tensor(u) for u in us])
-        np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), rtol=TOL, atol=TOL)
-        for k, (got, want) in enumerate(zip(gs, t_gs)):
-            assert isinstance(got, lucid.Tensor) and got.requires_grad, f"first-order gradient {k}: no graph"
-            np.testing.assert_allclose(got.numpy(), want.detach().numpy(), rtol=TOL, atol=TOL,
-                                       err_msg=f"first-order gradient of input {k}")
-        shapes = [a.shape for a in arrays] + [v0.shape]
-        for k, (got, want) in enumerate(zip(hs, t_hs)):
-            got = np.zeros(shapes[k]) if got is None else _host(got)
-            want = np.zeros(shapes[k]) if want is None else want.numpy(force=True)
-            which = "v" if k == len(arrays) else f"input {k}"
-            np.testing.assert_allclose(got, want, rtol=TOL, atol=TOL, err_msg=f"second-order gradient in {which}")
-        assert gradgradcheck(lucid_fn, xs) is True
+    arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
+    xs = [lucid.tensor(a, device=device, requires_grad=True) for a in arrays]
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    ref = torch_fn(*ts)
+    g = np.random.default_rng(seed)
+    v0 = g.standard_normal(tuple(ref.shape))
+    us = [g.standard_normal(a.shape) for a in arrays]
+    out, gs, hs = _double_backward(grad, lucid_fn, xs, lucid.tensor(v0, device=device, requires_grad=True),
+                                   [lucid.tensor(u, device=device) for u in us])
+    t_out, t_gs, t_hs = _double_backward(torch.autograd.grad, torch_fn, ts, torch.tensor(v0, requires_grad=True),
+                                         [torch.tensor(u) for u in us])
+    np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), rtol=TOL, atol=TOL)
+    for k, (got, want) in enumerate(zip(gs, t_gs)):
+        assert isinstance(got, lucid.Tensor) and got.requires_grad, f"first-order gradient {k}: no graph"
+        np.testing.assert_allclose(got.numpy(), want.detach().numpy(), rtol=TOL, atol=TOL,
+                                   err_msg=f"first-order gradient of input {k}")
+    shapes = [a.shape for a in arrays] + [v0.shape]
+    for k, (got, want) in enumerate(zip(hs, t_hs)):
+        got = np.zeros(shapes[k]) if got is None else _host(got)
+        want = np.zeros(shapes[k]) if want is None else want.numpy(force=True)
+        which = "v" if k == len(arrays) else f"input {k}"
+        np.testing.assert_allclose(got, want, rtol=TOL, atol=TOL, err_msg=f"second-order gradient in {which}")
+    assert gradgradcheck(lucid_fn, xs) is True
 
 
 def _rng(seed=0):

@@ -13,7 +13,6 @@ case (gradgradcheck casts every tensor it is given to float64).
 """
 from __future__ import annotations
 
-import contextlib
 
 import numpy as np
 import pytest
@@ -24,21 +23,6 @@ from lucid import backend, nn
 from lucid.autograd import grad, gradgradcheck
 
 TOL = 1e-7
-
-# Ops outside nn.functional become twice differentiable one family at a time (issue 14): until an op
-# a case goes through has opted in, the engine refuses with this message and the case is an xfail.
-_NOT_YET = "is not differentiable in lucid yet"
-
-
-@contextlib.contextmanager
-def _unless_an_op_is_pending():
-    try:
-        yield
-    except RuntimeError as exc:
-        if _NOT_YET not in str(exc):
-            raise
-        pytest.xfail(str(exc).split(":")[1].split("(")[0].strip())
-
 
 def _host(a) -> np.ndarray:
     return backend.to_host(a.data if isinstance(a, lucid.Tensor) else a)
@@ -58,8 +42,7 @@ def _double_backward(lib, grad_fn, fn, xs, v, us):
 
 def check(device, torch, lucid_fn, torch_fn, arrays, seed=1, gradgrad=True):
     """lucid's first and second derivatives of ``lucid_fn`` agree with PyTorch's and with gradgradcheck."""
-    with _unless_an_op_is_pending():
-        _check(device, torch, lucid_fn, torch_fn, arrays, seed, gradgrad)
+    _check(device, torch, lucid_fn, torch_fn, arrays, seed, gradgrad)
 
 
 def _check(device, torch, lucid_fn, torch_fn, arrays, seed, gradgrad):
@@ -312,14 +295,13 @@ def test_gradient_penalty_of_a_linear_relu_model(device, torch):
         params = [lib.tensor(w, requires_grad=True, **kw) for w in ws]
         functional = F if lib is lucid else torch.nn.functional
         grad_fn = grad if lib is lucid else torch.autograd.grad
-        with _unless_an_op_is_pending():
-            h = functional.relu(functional.linear(x, params[0], params[1]))
-            d = functional.linear(h, params[2], params[3])
-            (gx,) = grad_fn([d.sum()], [x], create_graph=True)
-            norms = ((gx * gx).sum(1) + 1e-12) ** 0.5
-            penalty = ((norms - 1.0) ** 2).mean()
-            # b1 reaches the penalty only through relu's piecewise-constant mask: PyTorch gives zeros, lucid None
-            found = grad_fn([penalty], params, allow_unused=True)
+        h = functional.relu(functional.linear(x, params[0], params[1]))
+        d = functional.linear(h, params[2], params[3])
+        (gx,) = grad_fn([d.sum()], [x], create_graph=True)
+        norms = ((gx * gx).sum(1) + 1e-12) ** 0.5
+        penalty = ((norms - 1.0) ** 2).mean()
+        # b1 reaches the penalty only through relu's piecewise-constant mask: PyTorch gives zeros, lucid None
+        found = grad_fn([penalty], params, allow_unused=True)
         results.append([np.zeros(w.shape) if a is None else _host(a) if lib is lucid else a.numpy()
                         for a, w in zip(found, ws)])
     want_all, got_all = results
@@ -344,5 +326,4 @@ def test_third_derivatives_of_normalization(device, norm):
         y = F.layer_norm(a, (4,)) if norm == "layer_norm" else F.batch_norm(a, None, None, training=True)
         return grad([(y * y * c).sum()], [a], create_graph=True)[0]
 
-    with _unless_an_op_is_pending():
-        assert gradgradcheck(first_order, [x]) is True
+    assert gradgradcheck(first_order, [x]) is True
