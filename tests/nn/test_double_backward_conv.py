@@ -26,6 +26,7 @@ from lucid.autograd import grad, gradgradcheck
 
 TOL = 1e-7
 
+
 def _host(a) -> np.ndarray:
     return backend.to_host(a.data if isinstance(a, lucid.Tensor) else a)
 
