@@ -222,6 +222,14 @@ class _BackwardHook:
             outputs[i] = alias
         return tuple(outputs) if is_tuple else outputs[0]
 
+    def _replacement(self, result, expected: int, hook_kind: str, what: str) -> tuple:
+        """What a hook returned, as a tuple of arrays of the expected length (else a clear error)."""
+        result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+        if len(result) != expected:
+            raise RuntimeError(f"{hook_kind} of {type(self.module).__name__} returned {len(result)} {what}, "
+                               f"expected {expected}")
+        return tuple(_as_grad(g) for g in result)
+
     def _on_output_grads(self, grads: list) -> list:
         grad_outputs = [None] * self.n_outputs
         for pos, g in zip(self.output_positions, grads):
@@ -230,11 +238,7 @@ class _BackwardHook:
         for hook in self.pre_hooks:
             result = hook(self.module, grad_outputs)
             if result is not None:
-                result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
-                if len(result) != len(grad_outputs):
-                    raise RuntimeError(f"backward pre-hook of {type(self.module).__name__} returned "
-                                       f"{len(result)} grad_output(s), expected {len(grad_outputs)}")
-                grad_outputs = tuple(_as_grad(g) for g in result)
+                grad_outputs = self._replacement(result, len(grad_outputs), "backward pre-hook", "grad_output(s)")
         self.grad_outputs = grad_outputs
         if self.input_positions is None and self.hooks:
             # no input requires grad: the hooks run now, with grad_input all None (as in PyTorch)
@@ -259,11 +263,8 @@ class _BackwardHook:
         for hook in self.hooks:
             result = hook(self.module, grad_inputs, self.grad_outputs)
             if result is not None:
-                result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
-                if len(result) != len(grad_inputs):
-                    raise RuntimeError(f"backward hook of {type(self.module).__name__} returned {len(result)} "
-                                       f"grad_input(s), expected {len(grad_inputs)} (one per positional input)")
-                grad_inputs = tuple(_as_grad(g) for g in result)
+                grad_inputs = self._replacement(result, len(grad_inputs), "backward hook",
+                                                "grad_input(s) (one per positional input)")
         self.grad_outputs = None
         return [grad_inputs[pos] for pos in self.input_positions]
 
