@@ -137,7 +137,20 @@ class Tensor:
     # ------------------------------------------------------------------ properties
     @property
     def requires_grad(self) -> bool:
-        """Whether operations on this tensor are recorded for backward (see :meth:`requires_grad_`)."""
+        """Whether operations on this tensor are recorded for backward (see :meth:`requires_grad_`).
+
+        A view whose base came to require grad through an in-place write reports
+        True here too (its graph is derived from the base's when it is read).
+
+        Examples
+        --------
+        >>> import lucid
+        >>> buffer = lucid.zeros(3)
+        >>> row = buffer[0:2]                  # a view of a plain buffer
+        >>> buffer[2] = lucid.tensor(1.0, requires_grad=True)
+        >>> buffer.requires_grad, row.requires_grad
+        (True, True)
+        """
         if self._view is not None and self._view.version != self._version[0]:
             views.refresh(self, strict=False)  # a view whose base was written in place: ask the base
         return self._requires_grad
@@ -148,7 +161,15 @@ class Tensor:
 
     @property
     def grad_fn(self):
-        """The graph node of the op that produced this tensor (``None`` for a leaf)."""
+        """The graph node of the op that produced this tensor (``None`` for a leaf).
+
+        Examples
+        --------
+        >>> import lucid
+        >>> x = lucid.tensor([1.0, 2.0], requires_grad=True)
+        >>> x.grad_fn is None, (x * 2).grad_fn
+        (True, <MulBackward>)
+        """
         if self._view is not None and self._view.version != self._version[0]:
             views.refresh(self, strict=False)
         return self._grad_fn

@@ -29,7 +29,19 @@ __all__ = ["Module", "RemovableHandle", "IncompatibleKeys", "StateDictError"]
 
 
 class StateDictError(RuntimeError):
-    """:meth:`Module.load_state_dict` found missing, unexpected or mis-shaped keys (nothing was changed)."""
+    """:meth:`Module.load_state_dict` found missing, unexpected or mis-shaped keys (nothing was changed).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid.nn as nn
+    >>> try:
+    ...     nn.Linear(2, 2).load_state_dict({"weight": np.ones((3, 2)), "bias": np.zeros(2)})
+    ... except nn.StateDictError as error:
+    ...     print(error)
+    Error(s) in loading state_dict for Linear (nothing was changed):
+      mis-shaped keys: 'weight': checkpoint (3, 2), model (2, 2)
+    """
 
 
 class IncompatibleKeys(NamedTuple):
