@@ -361,3 +361,19 @@ def test_higher_level_function_can_be_defined_by_users():
     assert repr(y.grad_fn) == "<CubeBackward>" and y.grad_fn.name == "Cube"
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, [3.0, 12.0])
+
+
+def test_a_view_taken_in_no_grad_is_refused_where_torch_refuses_it(torch):
+    """PyTorch: such a view may not be written with grad mode on, nor used after its base changed."""
+    for lib in (lucid, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = x * 2
+        with lib.no_grad():
+            v = h[0:1]
+        with pytest.raises(RuntimeError, match="no_grad"):
+            v += x[0:1]
+        with lib.no_grad():
+            w = h[0:1]
+        h += x  # the base changes with grad mode on
+        with pytest.raises(RuntimeError, match="no_grad"):
+            w * 3
