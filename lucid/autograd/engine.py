@@ -167,7 +167,8 @@ def run_backward(roots, root_grads, retain_graph: bool = False, capture=None, cr
         else:
             _accumulate_leaf(target, grad, capture, acc)
 
-    # Gradient arithmetic is not recorded (grad mode off) and makes inf/nan without warnings.
+    # Gradient arithmetic is not recorded (grad mode off; on under create_graph, where recording is the
+    # point) and makes inf/nan without warnings.
     # Plain state switches rather than `with` blocks: this runs once per backward, and for
     # small graphs the context-manager machinery would cost as much as the arithmetic.
     grad_was_enabled, _grad_state.enabled = _grad_state.enabled, create_graph
@@ -232,10 +233,13 @@ def _run_hooks(hooks: list, grad, owner: str, acc: _Accumulator):
         new = hook(grad)
         if new is None:
             continue
-        if isinstance(new, Tensor):
-            new = new.data
-        new = backend.ensure_array(new)
-        if not backend.is_array(new) or tuple(new.shape) != tuple(grad.shape):
+        if isinstance(grad, Tensor):  # create_graph: a Tensor stays in the graph, an array is a constant
+            new = new if isinstance(new, Tensor) else Tensor._make(backend.ensure_array(new))
+            ok = backend.is_array(new.data)
+        else:
+            new = backend.ensure_array(new.data if isinstance(new, Tensor) else new)
+            ok = backend.is_array(new)
+        if not ok or tuple(new.shape) != tuple(grad.shape):
             raise RuntimeError(
                 f"a hook registered with register_hook() on the output of {owner} returned "
                 f"{type(new).__name__} of shape {tuple(getattr(new, 'shape', ()))}; expected None or "

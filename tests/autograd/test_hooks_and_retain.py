@@ -103,3 +103,16 @@ def test_autograd_backward_several_roots_as_in_torch(torch):
         lucid.autograd.backward([x * 2], [None, None])
     with pytest.raises(RuntimeError, match=r"shape \(2,\)"):
         lucid.autograd.backward([x * 2])
+
+
+def test_hooks_under_create_graph_see_tensors_and_stay_in_the_graph(torch):
+    def build(lib):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        h = x * x
+        h.register_hook(lambda g: g * x)  # a replacement that depends on x: part of the second-order graph
+        (g,) = (lucid.autograd.grad if lib is lucid else torch.autograd.grad)(h.sum() * 3, [x], create_graph=True)
+        (gg,) = (lucid.autograd.grad if lib is lucid else torch.autograd.grad)(g.sum(), [x])
+        return [g.detach(), gg]
+
+    for got, want in zip(*_both(torch, build)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
