@@ -26,7 +26,6 @@ class Sigmoid(Function):
     @staticmethod
     def forward(ctx, x):
         y = backend.sigmoid(x)  # exp(-logaddexp(0, -x)): exact 0 and 1 at -/+1e4, no overflow; one kernel on CuPy
-        y = backend.ensure_array(y)  # 0-d: NumPy gives a scalar, which must be saved as the output (create_graph)
         ctx.save(y)
         return y
 
@@ -160,7 +159,7 @@ class Softmax(Function):
         ctx.axis = axis
         shifted = x - max_keepdims(x, axis)  # an empty axis gives an empty result, as in PyTorch
         e = xp.exp(shifted)
-        y = backend.ensure_array(e / xp.sum(e, axis=axis, keepdims=True))
+        y = e / xp.sum(e, axis=axis, keepdims=True)
         ctx.save(y)
         return y
 
@@ -183,7 +182,7 @@ class LogSoftmax(Function):
         xp = backend.xp_of(x)
         ctx.axis = axis
         shifted = x - max_keepdims(x, axis)
-        y = backend.ensure_array(shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True)))
+        y = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
         ctx.save(y)
         return y
 

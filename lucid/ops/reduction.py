@@ -143,7 +143,7 @@ class Std(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdims, correction, whole):
         centered, v = _centred_variance(ctx, x, axes, keepdims, correction, whole)
-        y = backend.ensure_array(backend.xp_of(x).sqrt(v))  # a scalar for a whole reduction: saved as the output
+        y = backend.xp_of(x).sqrt(v)
         ctx.save(x, centered, y)
         return y
 
