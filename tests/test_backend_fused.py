@@ -103,6 +103,18 @@ def test_sigmoid_is_the_logistic_function(device, dtype):
     assert _host(y)[-1] == 1.0 and _host(y)[-6] == 0.0  # exact 1 and 0 far out, no overflow
 
 
+def test_sigmoid_far_out_is_exact_and_silent(device):
+    """exp(-x) overflows to inf for very negative x: a result (sigmoid 0), never a warning."""
+    import warnings
+
+    x = _to(device, np.array([-np.inf, -1e30, -89.0, np.nan, 89.0, np.inf], dtype=np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = _host(backend.sigmoid(x))
+    assert list(y[[0, 1, 4, 5]]) == [0.0, 0.0, 1.0, 1.0] and np.isnan(y[3])
+    assert 0.0 <= y[2] < 1e-38  # sigmoid(-89) = 2.2e-39, a subnormal float32 (or 0 where those are flushed)
+
+
 def test_sigmoid_of_a_0d_array(device):
     assert _host(backend.sigmoid(_to(device, np.float32(0.0)))) == 0.5
 

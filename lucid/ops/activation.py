@@ -216,8 +216,9 @@ def sigmoid(x) -> Tensor:
     since :math:`\\sigma'(x) = e^{-x}/(1 + e^{-x})^2 = \\sigma(x)(1 - \\sigma(x))`.
     The output is saved, not the input.
 
-    Computed as :math:`e^{-\\operatorname{logaddexp}(0, -x)}`: no overflow warning for
-    large :math:`|x|`, and exactly 0 and 1 at :math:`\\mp 10^4` in float32.
+    Computed as written (on NumPy four SIMD ufuncs in one buffer): for large
+    negative :math:`x`, :math:`e^{-x}` overflows to inf, silently, and
+    :math:`1/\\infty` gives exactly 0 (PyTorch's value); exactly 1 at large :math:`x`.
 
     Examples
     --------

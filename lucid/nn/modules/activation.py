@@ -52,8 +52,9 @@ class Sigmoid(Module):
 
         y = \sigma(x) = \frac{1}{1 + e^{-x}}
 
-    Computed as :math:`\exp(-\operatorname{logaddexp}(0, -x))`: no overflow
-    warning, and exactly 0 and 1 at :math:`\mp 10^4`.
+    Computed as written: for large negative :math:`x`, :math:`e^{-x}`
+    overflows to inf without a warning and :math:`1/\infty` gives exactly 0
+    (PyTorch's value); exactly 1 at large :math:`x`.
 
     Backward Gradient Calculation
     -----------------------------
