@@ -978,6 +978,8 @@ def _grad_argument(grad: Any, root: Tensor) -> Any:
     """Validate a user-given upstream gradient and return a private array of it."""
     if isinstance(grad, Tensor):
         grad = grad.data
+    if type(grad) is np.ndarray and type(root.data) is np.ndarray and grad.shape == root.data.shape:
+        return grad.astype(root.data.dtype, copy=False)  # the common case, checked: both on the CPU, same shape
     if not backend.is_array(grad):
         grad = backend.asarray(grad, dtype=root.dtype, device=root.device)  # a list or number: on the root's device
     if backend.device_of(grad) != root.device:

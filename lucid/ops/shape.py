@@ -276,7 +276,7 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     merged = 1
     for n in x.shape[s:e + 1]:
         merged *= n
-    return reshape(x, x.shape[:s] + (merged,) + x.shape[e + 1:])
+    return Reshape.apply(x, x.shape[:s] + (merged,) + x.shape[e + 1:])  # a valid shape: reshape's checks not needed
 
 
 def squeeze(x, axis=None, *, dim=None) -> Tensor:
