@@ -146,3 +146,39 @@ def test_fast_broadcast_to_is_numpys_view(src, shape):
 def test_fast_broadcast_to_refuses_impossible_shapes():
     with pytest.raises(ValueError, match=r"\(3,\).*\(4,\)"):
         backend.broadcast_to(np.ones(3), (4,))
+
+
+@pytest.mark.parametrize("shape, axes", [
+    ((4, 64, 64, 8), (0, 1, 2)),     # channels-last batch-norm sums: a run of 16,384 over 8 channels
+    ((2, 256, 257, 3), (0, 1, 2)),   # run 131,584 = 2 * 256 * 257, longer than one BLAS product takes
+    ((3, 65537, 2), (0, 1)),         # run 196,611 = 3 * 65,537: no split under the cap, the library's sum
+    ((5, 4099, 6), (1,)),            # prime run 4,099: no split, one product
+    ((3, 128, 96, 5), (1, 2)),       # outer 3, run 12,288, inner 5
+])
+def test_fast_sum_of_a_long_strided_block_is_accurate(shape, axes):
+    """Long blocks whose kept axis is innermost are summed in two short BLAS sums (or left to NumPy)."""
+    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    got = backend.sum(x, axes)
+    want = x.astype(np.float64).sum(axis=axes)
+    run = int(np.prod([shape[a] for a in axes]))
+    assert got.shape == want.shape and got.dtype == np.float32
+    # never less exact than NumPy's own float32 sum, and within 16 sqrt(run) eps when split
+    numpy_error = np.abs(np.add.reduce(x, axis=axes) - want).max()
+    error = np.abs(got - want).max()
+    assert error <= max(numpy_error, 16 * np.sqrt(run) * np.finfo(np.float32).eps), (error, numpy_error)
+
+
+def test_two_level_sum_splits_near_the_square_root():
+    from lucid.backend import _two_level_sum
+
+    block = np.ones((1, 512 * 1024, 3), dtype=np.float32)
+    calls = []
+
+    def ones(n):
+        calls.append(n)
+        return np.ones(n, dtype=np.float32)
+
+    out = _two_level_sum(block, ones)
+    assert out.shape == (1, 3) and (out == 512 * 1024).all()  # integers below 2**24: exact in float32
+    assert sorted(calls) == [512, 1024]
+    assert _two_level_sum(np.ones((1, 65537 * 3, 2), np.float32), ones) is None  # 65,537 is prime: no split fits

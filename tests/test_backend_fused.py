@@ -197,3 +197,25 @@ def test_strided_only_ones_product_sum_on_numpy(channels_last):
             out = backend._blas_sum(x, axis, keepdims, ones=lambda n, dt: np.ones(n, dt), strided_only=True)
             if out is not None:
                 np.testing.assert_allclose(out, data.sum(axis=axis, keepdims=keepdims), rtol=1e-12)
+
+
+@pytest.mark.parametrize("b_kind, axis", [("same", (0, 2, 3)), ("gate", (2, 3)), ("same", (2, 3))])
+def test_sum_of_product_of_channels_last_data(device, b_kind, axis):
+    """Large channels-last arrays (a convolution's output) go through the product and backend.sum on CuPy."""
+    xp = backend.namespace(device)
+    r = rng(7)
+    a_host = r.standard_normal((8, 32, 32, 16)).astype(np.float32)  # (N, H, W, C) in memory: 131,072 numbers
+    a = xp.permute_dims(_to(device, a_host), (0, 3, 1, 2))
+    a_ref = a_host.transpose(0, 3, 1, 2).astype(np.float64)
+    if b_kind == "same":
+        b_host = r.standard_normal((8, 32, 32, 16)).astype(np.float32)
+        b, b_ref = xp.permute_dims(_to(device, b_host), (0, 3, 1, 2)), b_host.transpose(0, 3, 1, 2).astype(np.float64)
+    else:
+        b_ref = r.standard_normal((8, 16, 1, 1))
+        b = _to(device, b_ref.astype(np.float32))
+    if hasattr(a, "strides"):  # NumPy and CuPy (the strict stand-in shows no memory layout)
+        assert fused.kept_axis_is_innermost(a, axis)  # the channel axis is innermost and kept: CuPy's strided case
+    out = backend.sum_of_product(a, b, axis, keepdims=True)
+    want = np.sum(a_ref * b_ref, axis=axis, keepdims=True)
+    assert out.shape == want.shape and backend.device_of(out) == device
+    np.testing.assert_allclose(_host(out), want, rtol=1e-4, atol=1e-3)
