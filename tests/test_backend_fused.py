@@ -219,3 +219,30 @@ def test_sum_of_product_of_channels_last_data(device, b_kind, axis):
     want = np.sum(a_ref * b_ref, axis=axis, keepdims=True)
     assert out.shape == want.shape and backend.device_of(out) == device
     np.testing.assert_allclose(_host(out), want, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("affine", [True, False])
+def test_normalize_affine_and_input_grad_match_their_formulas(device, channels_last, affine):
+    """Batch norm's two full-size passes (one kernel each on CuPy) against the formulas, in both layouts."""
+    xp = backend.namespace(device)
+    r = rng(8)
+    shape = (4, 6, 5, 3)
+    x_host = r.standard_normal(shape).astype(np.float32)
+    if channels_last:
+        x = xp.permute_dims(_to(device, np.ascontiguousarray(x_host.transpose(0, 2, 3, 1))), (0, 3, 1, 2))
+    else:
+        x = _to(device, x_host)
+    mean_h, inv_h = r.standard_normal((1, 6, 1, 1)).astype(np.float32), r.random((1, 6, 1, 1)).astype(np.float32) + 0.5
+    w_h, b_h = r.standard_normal((1, 6, 1, 1)).astype(np.float32), r.standard_normal((1, 6, 1, 1)).astype(np.float32)
+    xhat, y = fused.normalize_affine(x, _to(device, mean_h), _to(device, inv_h),
+                                     _to(device, w_h) if affine else None, _to(device, b_h) if affine else None)
+    xhat_want = (x_host.astype(np.float64) - mean_h) * inv_h
+    y_want = xhat_want * w_h + b_h if affine else xhat_want
+    for got, want in ((xhat, xhat_want), (y, y_want)):
+        assert got.shape == shape and backend.device_of(got) == device
+        np.testing.assert_allclose(_host(got), want, rtol=1e-5, atol=1e-6)
+    g_h = r.standard_normal(shape).astype(np.float32)
+    a_h, k1_h, k2_h = (r.standard_normal((1, 6, 1, 1)).astype(np.float32) for _ in range(3))
+    gx = fused.normalize_input_grad(_to(device, g_h), xhat, _to(device, a_h), _to(device, k1_h), _to(device, k2_h))
+    np.testing.assert_allclose(_host(gx), g_h * a_h - xhat_want * k1_h - k2_h, rtol=1e-5, atol=1e-5)

@@ -120,3 +120,38 @@ def adam_step(p, g, m, v, vmax, step_size, b1c, b2, b2c, c2, eps, wd, decay, fla
         _adam_kernel(False)(g, *scalars, p, m, v)
     else:
         _adam_kernel(True)(g, *scalars, p, m, v, vmax)
+
+
+# Normalisation (batch norm, layer norm): the two full-size passes of forward and of backward, each one kernel.
+@functools.cache
+def _normalize_affine_kernel():
+    import cupy
+
+    return cupy.ElementwiseKernel("T x, T mean, T inv_std, T w, T b", "T xhat, T y",
+                                  "xhat = (x - mean) * inv_std; y = xhat * w + b;", "lucid_normalize_affine")
+
+
+def normalize_affine(x, mean, inv_std, w, b):
+    """``xhat = (x - mean) * inv_std`` and ``y = xhat * w + b`` in one pass (outputs laid out like ``x``)."""
+    import cupy
+
+    xhat, y = cupy.empty_like(x), cupy.empty_like(x)
+    _normalize_affine_kernel()(x, mean, inv_std, w, b, xhat, y)
+    return xhat, y
+
+
+@functools.cache
+def _normalize_input_grad_kernel():
+    import cupy
+
+    return cupy.ElementwiseKernel("T g, T xhat, T a, T k1, T k2", "T gx",
+                                  "gx = g * a - xhat * k1 - k2;", "lucid_normalize_input_grad")
+
+
+def normalize_input_grad(g, xhat, a, k1, k2):
+    """``g * a - xhat * k1 - k2`` in one pass (laid out like ``g``)."""
+    import cupy
+
+    gx = cupy.empty_like(g)
+    _normalize_input_grad_kernel()(g, xhat, a, k1, k2, gx)
+    return gx

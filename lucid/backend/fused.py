@@ -15,7 +15,8 @@ two implementations side by side:
   ``array_api_strict`` stand-in; ``tests/gpu`` checks the kernels against them.
 
 The optimizers call :func:`sgd_step` and :func:`adam_step`; ops call
-:func:`sigmoid` and :func:`sum_of_product`.
+:func:`sigmoid` and :func:`sum_of_product`; batch and layer norm call
+:func:`normalize_affine` and :func:`normalize_input_grad`.
 """
 from __future__ import annotations
 
@@ -135,6 +136,66 @@ def kept_axis_is_innermost(a: Any, axis: tuple) -> bool:
     if not long_axes:
         return False
     return min(long_axes, key=lambda i: abs(a.strides[i])) not in axis
+
+
+# ----------------------------------------------------------------------------- normalisation
+def _one_dtype(*arrays: Any) -> bool:
+    return all(a.dtype == arrays[0].dtype for a in arrays[1:])
+
+
+def normalize_affine(x: Any, mean: Any, inv_std: Any, weight: Any, bias: Any) -> tuple:
+    """Batch/layer norm's forward: :math:`\\hat x = (x - \\mu) s` and :math:`y = \\gamma \\hat x + \\beta`.
+
+    One kernel on CuPy that reads ``x`` once and writes both (four launches and
+    two full-size temporaries as separate operations); elsewhere those four
+    operations, in this order.  ``mean``, ``inv_std``, ``weight`` and ``bias``
+    broadcast against ``x``; ``weight`` or ``bias`` may be None (left out).
+
+    Returns
+    -------
+    tuple
+        ``(xhat, y)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> x = np.array([[1.0, 3.0]])
+    >>> lucid.backend.fused.normalize_affine(x, np.array([[2.0]]), np.array([[1.0]]), np.array([2.0]), None)
+    (array([[-1.,  1.]]), array([[-2.,  2.]]))
+    """
+    kernels = _cupy_kernels(x)
+    if kernels is not None and weight is not None and bias is not None and _one_dtype(x, mean, inv_std, weight, bias):
+        return kernels.normalize_affine(x, mean, inv_std, weight, bias)
+    xhat = (x - mean) * inv_std
+    y = xhat
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return xhat, y
+
+
+def normalize_input_grad(grad: Any, xhat: Any, a: Any, k1: Any, k2: Any) -> Any:
+    """Batch norm's input gradient :math:`g a - \\hat x k_1 - k_2` (per-channel ``a``, ``k1``, ``k2``).
+
+    One kernel on CuPy (reads ``g`` and ``xhat`` once, writes the result);
+    elsewhere ``g * a``, then the two subtractions in place, in this order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> lucid.backend.fused.normalize_input_grad(np.ones(2), np.array([1.0, -1.0]), 2.0, 0.5, 1.0)
+    array([0.5, 1.5])
+    """
+    kernels = _cupy_kernels(grad)
+    if kernels is not None and _one_dtype(grad, xhat, a, k1, k2):
+        return kernels.normalize_input_grad(grad, xhat, a, k1, k2)
+    gx = grad * a
+    gx -= xhat * k1
+    gx -= k2
+    return gx
 
 
 # ----------------------------------------------------------------------------- optimizer updates

@@ -23,6 +23,7 @@ import numpy as np
 
 from lucid import backend
 from lucid.autograd.function import Function
+from lucid.backend import fused
 from lucid.ops._args import tensor_arg
 from lucid.tensor import Tensor
 
@@ -50,12 +51,10 @@ class Normalize(Function):
     def forward(ctx, x, weight, bias, *, mean, var, eps, stat_axes, param_shape, batch_stats):
         xp = backend.xp_of(x)
         inv_std = 1.0 / xp.sqrt(var + eps)
-        xhat = (x - mean) * inv_std
-        y = xhat
-        if weight is not None:
-            y = y * backend.reshape(weight, param_shape)
-        if bias is not None:
-            y = y + backend.reshape(bias, param_shape)
+        xhat, y = fused.normalize_affine(  # xhat = (x - mean) * inv_std, y = xhat * weight + bias: one GPU kernel
+            x, mean, inv_std,
+            None if weight is None else backend.reshape(weight, param_shape),
+            None if bias is None else backend.reshape(bias, param_shape))
         ctx.save(xhat, inv_std, weight, x)  # x only for a second-order backward (kept, not copied)
         own = weight if weight is not None else bias
         ctx.own_shape = None if own is None else tuple(own.shape)
@@ -83,9 +82,11 @@ class Normalize(Function):
             # two passes over the data instead of one per term
             m = grad.size // sum_g.size
             a = inv_std if gamma is None else inv_std * gamma
-            gx = grad * a
-            gx -= xhat * (a * (sum_gx / m))
-            gx -= a * (sum_g / m)
+            k1, k2 = a * (sum_gx / m), a * (sum_g / m)
+            if isinstance(grad, Tensor):  # create_graph: recorded ops
+                gx = grad * a - xhat * k1 - k2
+            else:  # grad * a - xhat * k1 - k2: one GPU kernel
+                gx = fused.normalize_input_grad(grad, xhat, a, k1, k2)
         elif need[0]:
             gxhat = grad if gamma is None else grad * gamma
             if ctx.batch_stats:
