@@ -155,3 +155,38 @@ def normalize_input_grad(g, xhat, a, k1, k2):
     gx = cupy.empty_like(g)
     _normalize_input_grad_kernel()(g, xhat, a, k1, k2, gx)
     return gx
+
+
+# Max pooling, one kernel launch per window tap (the NumPy path makes five, and then walks the taps again for NaN).
+# NaN counts as the largest value and the last NaN tap of a window keeps its gradient (PyTorch's CPU rule, which
+# lucid gives on every device); otherwise a strictly larger tap wins, so on ties the first maximum keeps it.
+@functools.cache
+def _max_pool_tap_kernel():
+    import cupy
+
+    body = """
+if (tap != tap) { y = tap; arg = t; }
+else if (tap > y) { y = tap; arg = t; }
+"""
+    return cupy.ElementwiseKernel("T tap, int32 t", "T y, I arg", body, "lucid_max_pool_tap")
+
+
+def max_pool_tap(tap, t, y, arg):
+    """Fold tap number ``t`` (an (N, C, OH, OW) view) into the running maximum ``y`` and its tap ``arg``, in place."""
+    import numpy
+
+    _max_pool_tap_kernel()(tap, numpy.int32(t), y, arg)
+
+
+@functools.cache
+def _max_pool_tap_grad_kernel():
+    import cupy
+
+    return cupy.ElementwiseKernel("T g, I arg, int32 t", "T gp", "if (arg == t) gp += g;", "lucid_max_pool_tap_grad")
+
+
+def max_pool_tap_grad(g, arg, t, gp):
+    """Add ``g`` into the (strided) view ``gp`` where tap ``t`` held the maximum, in place (exactly 0 elsewhere)."""
+    import numpy
+
+    _max_pool_tap_grad_kernel()(g, arg, numpy.int32(t), gp)

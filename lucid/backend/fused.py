@@ -198,6 +198,33 @@ def normalize_input_grad(grad: Any, xhat: Any, a: Any, k1: Any, k2: Any) -> Any:
     return gx
 
 
+# ----------------------------------------------------------------------------- max pooling
+def max_pool_tap_kernels(x: Any):
+    """The one-kernel-per-tap steps of max pooling when ``x`` is a CuPy array, else None.
+
+    Max pooling walks the taps of its windows (see
+    :class:`lucid.nn.functional.conv.MaxPool2d`).  On NumPy each tap is five
+    whole-array operations and NaN windows are fixed afterwards, which is
+    the fastest formulation there; on a GPU that is some 30 launches for a
+    2x2 pool.  On CuPy each tap is one kernel instead, forward
+    (``max_pool_tap(tap, t, y, arg)``, which also applies the NaN rule, in
+    place) and backward (``max_pool_tap_grad(g, arg, t, gp)``).
+
+    Returns
+    -------
+    module or None
+        :mod:`lucid.backend.cupy_kernels` for a CuPy array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> lucid.backend.fused.max_pool_tap_kernels(np.zeros((1, 1, 2, 2))) is None
+    True
+    """
+    return _cupy_kernels(x)
+
+
 # ----------------------------------------------------------------------------- optimizer updates
 def _numpy_ready(p: Any, *arrays: Any) -> bool:
     """The in-place NumPy path applies: NumPy arrays, all of the parameter's dtype."""

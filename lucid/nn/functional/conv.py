@@ -45,6 +45,7 @@ import numpy as np
 
 from lucid import backend
 from lucid.autograd.function import Function
+from lucid.backend import fused
 from lucid.ops._args import tensor_arg
 from lucid.ops.shape import squeeze, unsqueeze
 from lucid.tensor import Tensor
@@ -644,7 +645,9 @@ class MaxPool2d(Function):
     (``max(axis=(-2, -1))`` of the window view, or ``argmax``) would be one
     call, but NumPy pays a per-window overhead for reductions over short
     trailing axes: for 2x2 windows it is some 20 times slower than four
-    elementwise ``maximum``s over strided slices.
+    elementwise ``maximum``s over strided slices.  On a GPU, where each
+    operation is a kernel launch, each tap is one kernel instead (NaN rule
+    included): :func:`lucid.backend.fused.max_pool_tap_kernels`.
 
     Double backward: ``dL/dx`` is linear in ``g`` with a routing (``arg``, the
     tap of each window's maximum) that is piecewise constant in ``x``, so the
@@ -666,13 +669,20 @@ class MaxPool2d(Function):
         first = _first_taps(kernel, stride, dilation, pads, out_hw)
         if first is not None:  # windows that start in the padding: their first real pixel, until one beats it
             arg = arg + backend.asarray(first.astype(backend.to_numpy_dtype(index_dtype)), device=backend.device_of(x))
+        gpu = fused.max_pool_tap_kernels(x)  # CuPy: one kernel per tap, NaN rule included (updates in place)
+        if gpu is not None:
+            y = xp.asarray(y, copy=True)  # y starts as a view of the input
         for t, (rows, columns) in enumerate(taps, start=1):
             tap = xpad[:, :, rows, columns, ...]
+            if gpu is not None:
+                gpu.max_pool_tap(tap, t, y, arg)
+                continue
             better = tap > y  # strict: on ties the first maximum keeps the gradient (as in PyTorch)
             # where(better, t, arg), branch-free (t only grows; NumPy's where is slow on random masks)
             arg = xp.maximum(arg, xp.astype(better, index_dtype) * t)
             y = xp.maximum(y, tap)  # maximum (not where) so that a NaN in the window makes y NaN
-        arg = _nan_taps(xpad, y, arg, kernel, stride, dilation, out_hw, index_dtype)
+        if gpu is None:
+            arg = _nan_taps(xpad, y, arg, kernel, stride, dilation, out_hw, index_dtype)
         ctx.arg, ctx.geometry = arg, (x.shape, kernel, stride, dilation, pads, out_hw)
         ctx.channels_last = backend.is_channels_last(x)
         return y
@@ -686,7 +696,11 @@ class MaxPool2d(Function):
             gpad = xp.permute_dims(backend.zeros((n, hp, wp, c), grad.dtype, like=grad), (0, 3, 1, 2))
         else:                  # elementwise backwards before this op do not mix memory orders
             gpad = backend.zeros((n, c, hp, wp), grad.dtype, like=grad)
+        gpu = None if isinstance(grad, Tensor) else fused.max_pool_tap_kernels(grad)  # CuPy: one kernel per tap
         for t, (rows, columns) in enumerate(_taps(kernel, stride, dilation, out_hw)):
+            if gpu is not None:
+                gpu.max_pool_tap_grad(grad, ctx.arg, t, gpad[:, :, rows, columns, ...])
+                continue
             gpad[:, :, rows, columns, ...] += backend.where_zero(ctx.arg == t, grad)  # col2im, one tap at a time
         return (_crop2d(gpad, pads, (h, w)),)
 
