@@ -63,16 +63,18 @@ def sigmoid(x: Any) -> Any:
     >>> lucid.backend.sigmoid(np.array([-1e4, 0.0, 1e4], dtype=np.float32))
     array([0. , 0.5, 1. ], dtype=float32)
     """
-    kernels = _cupy_kernels(x)
-    if kernels is not None:
-        return kernels.expit(x)
+    numpy_array = type(x) is np.ndarray and x.ndim
+    if not numpy_array:
+        kernels = _cupy_kernels(x)
+        if kernels is not None:
+            return kernels.expit(x)
     token = _core.quiet_float_errors_enter()  # exp(-x) overflows to inf for x < -88 (float32): wanted
     try:
-        if type(x) is np.ndarray and x.ndim:
+        if numpy_array:
             y = np.negative(x)
             np.exp(y, out=y)
             np.add(y, 1.0, out=y)
-            return np.divide(1.0, y, out=y)
+            return np.reciprocal(y, out=y)  # 1 / y, correctly rounded as a division is
         xp = _core.xp_of(x)
         return xp.exp(-xp.logaddexp(0.0, -x))
     finally:
