@@ -59,10 +59,30 @@ def main() -> None:
             "sum(dy*x per channel): ReductionKernel": lambda: backend.sum_of_product(dy, x, (0,) + axes, True),
             "sum(dy*x per channel): product + sum": lambda: xp.sum(dy * x, axis=(0,) + axes, keepdims=True),
         }
+        if len(shape) == 4:  # a convolution's output is channels-last: batch norm's sums and passes over it
+            from lucid.backend import cupy_kernels
+
+            n, c, h, w = shape
+            xcl = xp.permute_dims(lucid.tensor(rng.standard_normal((n, h, w, c)).astype(np.float32),
+                                               device="gpu").data, (0, 3, 1, 2))
+            mean = xp.mean(xcl, axis=(0, 2, 3), keepdims=True)
+            inv = 1.0 / xp.sqrt(xp.var(xcl, axis=(0, 2, 3), keepdims=True) + 1e-5)
+            scale, shift = xp.ones_like(mean), xp.zeros_like(mean)
+            cases.update({
+                "channels-last sum over N,H,W: backend.sum (two BLAS products)":
+                    lambda: backend.sum(xcl, (0, 2, 3), True),
+                "channels-last sum over N,H,W: cupy.sum": lambda: cupy.sum(xcl, axis=(0, 2, 3), keepdims=True),
+                "channels-last sum(x*x) over N,H,W: product + BLAS sums":
+                    lambda: backend.sum_of_product(xcl, xcl, (0, 2, 3), True),
+                "channels-last sum(x*x) over N,H,W: ReductionKernel":
+                    lambda: cupy_kernels.sum_of_product(xcl, xcl, (0, 2, 3), True),
+                "batch norm's xhat and y: 1 kernel": lambda: fused.normalize_affine(xcl, mean, inv, scale, shift),
+                "batch norm's xhat and y: 4 operations": lambda: ((xcl - mean) * inv) * scale + shift,
+            })
         med = interleaved_medians({n: batched(f, k) for n, f in cases.items()}, repeats=args.repeats)
         for name, sec in med.items():
             rows.append([label, name, f"{sec * 1e6 / k:.1f}"])
-        del x, dy, gate
+        del x, dy, gate, cases
         cupy.get_default_memory_pool().free_all_blocks()
 
     # one AdamW step over parameters shaped like the SE-CNN's (conv, BN, SE fc1/fc2, linear)
