@@ -381,19 +381,25 @@ def _versions_of_saved(saved: tuple, args: tuple, arrays: list, result, out) -> 
     for k, arr in enumerate(saved):
         if arr is None:
             continue
-        if arr is result.data or arr is out:  # out: forward's own result (a NumPy scalar for a 0-d output)
-            found = (result._version, result._version[0], -1, k)
+        if arr is out or arr is result.data:  # out: forward's own result (a NumPy scalar for a 0-d output)
+            counter, position = result._version, -1
         else:
-            found = None
-            for i, a in enumerate(args):
-                if isinstance(a, Tensor) and (arr is arrays[i] or arr is a.data):  # arrays[i]: after dtype promotion
-                    found = (a._version, a._version[0], i, k)
+            position = 0
+            for a in arrays:  # forward saw these (after dtype promotion), so it can only have saved these
+                if a is arr:
                     break
-            if found is None:
+                position += 1
+            else:
+                continue  # made inside forward: a constant
+            source = args[position]
+            if not isinstance(source, Tensor):  # a constant argument passed through
                 continue
+            counter = source._version
+        entry = (counter, counter[0], position, k)
         if versions is None:
-            versions = []
-        versions.append(found)
+            versions = [entry]
+        else:
+            versions.append(entry)
     return versions
 
 
