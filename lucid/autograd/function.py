@@ -384,17 +384,12 @@ def _versions_of_saved(saved: tuple, args: tuple, arrays: list, result, out) -> 
         if arr is out or arr is result.data:  # out: forward's own result (a NumPy scalar for a 0-d output)
             counter, position = result._version, -1
         else:
-            position = 0
-            for a in arrays:  # forward saw these (after dtype promotion), so it can only have saved these
-                if a is arr:
+            for position, a in enumerate(arrays):  # forward saw these (after dtype promotion)
+                if a is arr and isinstance(args[position], Tensor):
                     break
-                position += 1
             else:
-                continue  # made inside forward: a constant
-            source = args[position]
-            if not isinstance(source, Tensor):  # a constant argument passed through
-                continue
-            counter = source._version
+                continue  # made inside forward, or a constant argument passed through
+            counter = args[position]._version
         entry = (counter, counter[0], position, k)
         if versions is None:
             versions = [entry]
