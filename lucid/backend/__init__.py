@@ -1009,7 +1009,7 @@ def _two_level_sum(block: Any, make_ones) -> Any:
     low = max(1, -(-run // _BLAS_REDUCE_MAX))
     start = math.isqrt(run)
     r1 = next((d for d in range(start, max(low, start - 2048) - 1, -1) if run % d == 0), None)
-    if r1 is None or r1 < low:
+    if r1 is None:  # no divisor that keeps r2 under the cap, near enough to the square root
         return None
     r2 = run // r1
     if outer == 1:

@@ -126,6 +126,17 @@ def kept_axis_is_innermost(a: Any, axis: tuple) -> bool:
     A GPU reduction then reads with a stride: the sums that neighbouring threads
     compute lie next to each other in memory, the numbers each one adds do not.
 
+    Parameters
+    ----------
+    a : array
+        A NumPy or CuPy array (one with ``strides``).
+    axis : tuple of int
+        The axes to be summed over.
+
+    Returns
+    -------
+    bool
+
     Examples
     --------
     >>> import numpy as np
@@ -150,8 +161,16 @@ def normalize_affine(x: Any, mean: Any, inv_std: Any, weight: Any, bias: Any) ->
 
     One kernel on CuPy that reads ``x`` once and writes both (four launches and
     two full-size temporaries as separate operations); elsewhere those four
-    operations, in this order.  ``mean``, ``inv_std``, ``weight`` and ``bias``
-    broadcast against ``x``; ``weight`` or ``bias`` may be None (left out).
+    operations, in this order.
+
+    Parameters
+    ----------
+    x : array
+        The input.
+    mean, inv_std : array
+        :math:`\\mu` and :math:`s = 1 / \\sqrt{\\sigma^2 + \\epsilon}`, broadcastable to ``x``.
+    weight, bias : array or None
+        :math:`\\gamma` and :math:`\\beta`, broadcastable to ``x``; None leaves that step out.
 
     Returns
     -------
@@ -183,6 +202,19 @@ def normalize_input_grad(grad: Any, xhat: Any, a: Any, k1: Any, k2: Any) -> Any:
 
     One kernel on CuPy (reads ``g`` and ``xhat`` once, writes the result);
     elsewhere ``g * a``, then the two subtractions in place, in this order.
+
+    Parameters
+    ----------
+    grad, xhat : array
+        :math:`g = \\partial L / \\partial y` and the normalised input, of one shape.
+    a, k1, k2 : array or float
+        Per-channel coefficients broadcastable to ``grad``: :math:`a = \\gamma s`,
+        :math:`k_1 = a \\, \\overline{g \\hat x}`, :math:`k_2 = a \\, \\overline{g}`.
+
+    Returns
+    -------
+    array
+        :math:`\\partial L / \\partial x`, of ``grad``'s shape.
 
     Examples
     --------

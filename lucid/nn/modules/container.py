@@ -26,6 +26,24 @@ def _check_module(value: Any, owner: str) -> Module:
     return value
 
 
+def _insert_numbered(modules: dict, index: Any, module: Module, owner: str) -> None:
+    """Insert ``module`` before position ``index`` of the layers named '0'..'n-1', then number them again.
+
+    PyTorch's ``insert`` leaves a gap (a layer named '10') for a large index and
+    fails half-way for a negative one; here an index outside ``-n..n`` is an error.
+    """
+    n = len(modules)
+    index = operator.index(index)
+    if not -n <= index <= n:
+        raise IndexError(f"{owner}.insert: index {index} is out of range for {n} module(s) "
+                         f"(expected -{n} <= index <= {n})")
+    values = list(modules.values())
+    values.insert(index, module)  # a negative index counts from the end, as in list.insert
+    modules.clear()
+    for i, m in enumerate(values):
+        modules[str(i)] = m
+
+
 class Sequential(Module):
     """Run modules one after another: the output of each is the input of the next.
 
@@ -136,18 +154,10 @@ class Sequential(Module):
         """
         _check_module(module, "Sequential")
         n = len(self._modules)
-        index = operator.index(index)
-        if not -n <= index <= n:
-            raise IndexError(f"Sequential.insert: index {index} is out of range for {n} module(s) "
-                             f"(expected -{n} <= index <= {n})")
         if list(self._modules) != [str(i) for i in range(n)]:
             raise KeyError(f"Sequential.insert needs layers named '0'..'{n - 1}', got names {list(self._modules)}; "
                            f"build a new Sequential(OrderedDict(...)) instead")
-        values = list(self._modules.values())
-        values.insert(index, module)  # a negative index counts from the end, as in list.insert
-        self._modules.clear()
-        for i, m in enumerate(values):
-            self._modules[str(i)] = m
+        _insert_numbered(self._modules, index, module, "Sequential")
         return self
 
     def extend(self, sequential: Iterable[Module]) -> "Sequential":
@@ -268,18 +278,7 @@ class ModuleList(Module):
 
     def insert(self, index: int, module: Module) -> None:
         """Insert ``module`` before position ``index`` (``-len(self) <= index <= len(self)``)."""
-        _check_module(module, "ModuleList")
-        n = len(self._modules)
-        index = operator.index(index)
-        if not -n <= index <= n:
-            # PyTorch leaves a gap ('10') for a large index and fails half-way for a negative one
-            raise IndexError(f"ModuleList.insert: index {index} is out of range for {n} module(s) "
-                             f"(expected -{n} <= index <= {n})")
-        values = list(self._modules.values())
-        values.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(values):
-            self._modules[str(i)] = m
+        _insert_numbered(self._modules, index, _check_module(module, "ModuleList"), "ModuleList")
 
     def pop(self, key: int | slice) -> Any:
         """Remove the module(s) at ``key`` and return them (a ``ModuleList`` for a slice)."""
