@@ -6,7 +6,9 @@
 * ``strict`` - ``array_api_strict`` on its non-default device, standing in
   for the GPU: it refuses any silent trip through NumPy and any mixing of
   devices, so the code meant for CuPy is exercised on every machine;
-* ``cupy``   - a real GPU, skipped (with the reason shown) where there is none.
+* ``cupy``   - a real GPU, skipped (with the reason shown) where there is none;
+  with ``LUCID_FAKE_CUPY=1`` the CPU double of CuPy in ``tests/fake_cupy``
+  plays it, so CuPy-only code (kernels included) runs on any machine.
 
 Tests create data with NumPy, move it with ``lucid.tensor(data, device=device)``
 and read results back with ``.numpy()``.
@@ -17,6 +19,12 @@ import os
 
 import numpy as np
 import pytest
+
+FAKE_CUPY = os.environ.get("LUCID_FAKE_CUPY") == "1"
+if FAKE_CUPY:  # play CuPy on the CPU (tests/fake_cupy): the gpu tests run here
+    import fake_cupy
+
+    fake_cupy.install()
 
 import lucid
 from lucid import backend
@@ -35,6 +43,18 @@ def _cupy_available() -> tuple[bool, str]:
 
 
 CUPY_OK, CUPY_REASON = _cupy_available()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under the CuPy double, skip the CuPy cases that need real CUDA memory (DLPack), naming why."""
+    if not FAKE_CUPY:
+        return
+    skip = pytest.mark.skip(reason="needs real CUDA memory (DLPack): the CPU double of CuPy has none")
+    for item in items:
+        on_cupy = "gpu" in item.keywords and getattr(item, "callspec", None) is None \
+            or getattr(item, "callspec", None) is not None and item.callspec.params.get("device") == "cupy"
+        if "cuda_memory" in item.keywords and on_cupy:
+            item.add_marker(skip)
 
 
 @pytest.fixture(params=["numpy", "strict", pytest.param("cupy", marks=pytest.mark.gpu)])

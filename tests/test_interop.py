@@ -311,6 +311,7 @@ def test_torch_round_trip_through_a_training_step(torch):
 
 
 # ----------------------------------------------------------------------------- every backend
+@pytest.mark.cuda_memory
 def test_round_trip_on_device(device):
     x = lucid.tensor(np.arange(6.0).reshape(2, 3), device=device)
     xp = backend.namespace(device)
@@ -336,6 +337,7 @@ def test_round_trip_on_device(device):
         assert u.numpy()[1, 2] == -2.0
 
 
+@pytest.mark.cuda_memory
 def test_zero_d_non_contiguous_and_requires_grad_on_device(device):
     xp = backend.namespace(device)
     s = lucid.tensor(np.float32(3.0), device=device)
@@ -349,6 +351,7 @@ def test_zero_d_non_contiguous_and_requires_grad_on_device(device):
 
 
 @pytest.mark.gpu
+@pytest.mark.cuda_memory
 def test_gpu_memory_comes_back_as_a_gpu_tensor():
     if not backend.gpu_available():
         pytest.skip("needs CuPy and a CUDA device")
