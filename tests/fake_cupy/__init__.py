@@ -137,8 +137,7 @@ _PASSTHROUGH = {
     "obj2sctype", "sctypeDict", "format_float_positional", "format_float_scientific", "common_type", "min_scalar_type",
 }
 # array functions that allocate without writing (or only make views): no launch
-_NO_LAUNCH = {"empty", "empty_like", "broadcast_to", "broadcast_arrays", "reshape", "transpose", "permute_dims",
-              "expand_dims", "squeeze", "moveaxis", "swapaxes", "asarray", "may_share_memory", "shares_memory"}
+_NO_LAUNCH = {"empty", "empty_like", "asarray", "may_share_memory", "shares_memory"}
 
 
 class ndarray:

@@ -34,7 +34,14 @@ _PRELUDE = """
 #include <cmath>
 #include <cstdint>
 #include <algorithm>
+#include <cstddef>
 using namespace std;
+// a raw parameter: indexed by element number in C order, whatever the array's strides (CuPy's CArray)
+template <typename T> struct Raw {
+  T* p; long long n;
+  T& operator[](long long k) const { return p[k]; }
+  long long size() const { return n; }
+};
 """
 _BUILD_DIR = tempfile.mkdtemp(prefix="lucid_fake_cupy_")
 _libraries: dict[str, ctypes.CDLL] = {}
@@ -51,8 +58,6 @@ class _Param:
         self.type_name, self.name = words
         self.placeholder = self.type_name not in _C_TYPES
         self.c = self.type_name if self.placeholder else _C_TYPES[self.type_name]  # the name written in C++
-        if self.raw:
-            raise NotImplementedError("the CuPy double does not emulate raw parameters (lucid uses none)")
 
 
 def _params(text: str) -> list[_Param]:
@@ -124,10 +129,11 @@ def _prepare(params_in, params_out, args, name):
     outs = list(args[len(params_in):]) or [None] * len(params_out)
     params = params_in + params_out
     types = _decide_types(params, list(args[: len(params_in)]) + outs)
-    shapes = [a.shape for a in list(args[: len(params_in)]) + outs if type(a) is ndarray]
+    shapes = [a.shape for p, a in zip(params, list(args[: len(params_in)]) + outs)
+              if type(a) is ndarray and not p.raw]
     shape = np.broadcast_shapes(*shapes) if shapes else ()
     for p, o in zip(params_out, outs):
-        if o is not None:
+        if o is not None and not p.raw:
             if type(o) is not ndarray:
                 raise TypeError(f"output {p.name} must be a CuPy array, got {type(o).__name__}")
             if o.shape != shape:
@@ -135,6 +141,11 @@ def _prepare(params_in, params_out, args, name):
             if o.dtype != _param_dtype(p, types):
                 raise TypeError(f"Type is mismatched. {p.name} {o.dtype} {p.type_name}")
     return types, shape, outs
+
+
+def _raw_buffer(a, dtype):
+    """A raw argument as CuPy's kernel sees it: its elements in C order (a contiguous copy, or itself)."""
+    return np.ascontiguousarray(a._a.astype(dtype, copy=False))
 
 
 class ElementwiseKernel:
@@ -148,20 +159,27 @@ class ElementwiseKernel:
 
     def _source(self, types: dict, scalar_flags: list[bool]) -> str:
         lines = [_PRELUDE, _typedefs(types), self.preamble, 'extern "C" void run(long long _n, void** _p) {']
+        sizes = len(self.in_params) + len(self.out_params)  # _p[sizes + k]: element count of raw argument k
         for k, p in enumerate(self.in_params):
             c = p.c
-            if scalar_flags[k]:
+            if p.raw:
+                lines.append(f"  const Raw<{c}> {p.name} = {{({c}*)_p[{k}], *(long long*)_p[{sizes + k}]}};")
+            elif scalar_flags[k]:
                 lines.append(f"  const {c} {p.name} = *(const {c}*)_p[{k}];")
             else:
                 lines.append(f"  const {c}* {p.name}_ptr = (const {c}*)_p[{k}];")
         for k, p in enumerate(self.out_params, start=len(self.in_params)):
-            lines.append(f"  {p.c}* {p.name}_ptr = ({p.c}*)_p[{k}];")
+            if p.raw:
+                lines.append(f"  const Raw<{p.c}> {p.name} = {{({p.c}*)_p[{k}], *(long long*)_p[{sizes + k}]}};")
+            else:
+                lines.append(f"  {p.c}* {p.name}_ptr = ({p.c}*)_p[{k}];")
         lines.append("  for (long long i = 0; i < _n; ++i) {")
         for k, p in enumerate(self.in_params):
-            if not scalar_flags[k]:
+            if not scalar_flags[k] and not p.raw:
                 lines.append(f"    const {p.c} {p.name} = {p.name}_ptr[i];")
         for p in self.out_params:
-            lines.append(f"    {p.c} &{p.name} = {p.name}_ptr[i];")
+            if not p.raw:
+                lines.append(f"    {p.c} &{p.name} = {p.name}_ptr[i];")
         lines += ["    {", self.operation, "    }", "  }", "}"]
         return "\n".join(lines)
 
@@ -172,21 +190,33 @@ class ElementwiseKernel:
         launches[self.name] += 1
         ins = args[: len(self.in_params)]
         scalar_flags = [type(a) is not ndarray for a in ins]
-        buffers, keep = [], []
+        for p, a in zip(self.in_params + self.out_params, list(ins) + outs):
+            if p.raw and type(a) is not ndarray:
+                raise TypeError(f"raw parameter {p.name} needs a CuPy array, got {type(a).__name__}")
+        if size is not None:
+            shape = (int(size),)
+        buffers, keep, raw_sizes = [], [], []
         for p, a, scalar in zip(self.in_params, ins, scalar_flags):
             dtype = _param_dtype(p, types)
-            if scalar:
+            if p.raw:
+                buffers.append(_raw_buffer(a, dtype))
+            elif scalar:
                 buffers.append(np.array(a, dtype=dtype).reshape(1))
             else:
                 buffers.append(np.ascontiguousarray(np.broadcast_to(a._a.astype(dtype, copy=False), shape)))
+            raw_sizes.append(np.array([a.size if p.raw else 0], dtype=np.int64))
         results = []
         for p, o in zip(self.out_params, outs):
             if o is None:
+                if p.raw:
+                    raise TypeError(f"raw output {p.name} must be given")
                 o = ndarray._of(np.zeros(shape, _param_dtype(p, types)))
             results.append(o)
             buf = np.ascontiguousarray(o._a)  # the output's current values (a kernel may read them, as in +=)
             buffers.append(buf)
             keep.append((o, buf))
+            raw_sizes.append(np.array([o.size if p.raw else 0], dtype=np.int64))
+        buffers += raw_sizes
         n = int(np.prod(shape, dtype=np.int64))
         if n:
             lib = _library(self._source(types, scalar_flags))

@@ -1,0 +1,130 @@
+"""GPU kernel launches per op and per training step, counted without a GPU (on the CPU double of CuPy).
+
+    python benchmarks/launch_count.py                 # per-op table and the SE-CNN step at batch 32
+    python benchmarks/launch_count.py --batch 128 --top 25
+
+On a GPU a small op costs its launches (15-20 us each on an H200, measured in
+``../shared/measurements``), so the number of launches is what issue 20's
+launch-bound cases are made of.  This script plays CuPy with ``tests/fake_cupy``
+(each ufunc, reduction, copy, fill, ``setitem``, in-place operator and fused
+kernel counts one launch; views count none) and runs lucid's CuPy code paths,
+fused kernels included, on the CPU.  The counts approximate CuPy's: a cuBLAS
+product or a CuPy reduction may be more than one kernel, and a memset is not a
+kernel; they are exact enough to compare two versions of lucid, which is what
+they are for.  No timing here: the device is not real.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+import fake_cupy  # noqa: E402
+
+fake_cupy.install()  # before lucid meets `import cupy`
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, HERE)
+import lucid  # noqa: E402
+import lucid.nn.functional as F  # noqa: E402
+from cifar_secnn import lucid_cifar_secnn  # noqa: E402
+from harness import markdown_table  # noqa: E402
+from lucid import nn, optim  # noqa: E402
+
+
+def count(fn) -> tuple[int, "fake_cupy.collections.Counter"]:
+    fake_cupy.launches.clear()
+    fn()
+    counts = fake_cupy.launches.copy()
+    return sum(counts.values()), counts
+
+
+def per_op_rows() -> list[list[object]]:
+    rng = np.random.default_rng(0)
+
+    def t(*shape, grad=True):
+        return lucid.tensor(rng.standard_normal(shape).astype(np.float32), device="gpu", requires_grad=grad)
+
+    a, b = t(8, 16), t(8, 16)
+    img = t(8, 32, 16, 16)
+    w = t(32, 32, 3, 3)
+    bn = nn.BatchNorm2d(32).to("gpu")
+    lin = nn.Linear(16, 16).to("gpu")
+    se = nn.SEModule(32, 16).to("gpu")
+    target = lucid.tensor(rng.integers(0, 16, 8), device="gpu")
+    cases = {
+        "add": lambda: a + b,
+        "mul": lambda: a * b,
+        "relu": lambda: F.relu(a),
+        "sigmoid": lambda: lucid.sigmoid(a),
+        "mean(axis=1)": lambda: a.mean(axis=1),
+        "linear (16 -> 16)": lambda: lin(a),
+        "cross_entropy": lambda: F.cross_entropy(a, target),
+        "conv2d 3x3, pad 1 (8, 32, 16, 16)": lambda: F.conv2d(img, w, padding=1),
+        "batch_norm2d, training": lambda: bn(img),
+        "max_pool2d 2": lambda: F.max_pool2d(img, 2),
+        "SEModule(32, 16)": lambda: se(img),
+    }
+    rows = []
+    for name, fn in cases.items():
+        with lucid.no_grad():
+            forward, _ = count(fn)
+        out = fn()
+        dy = lucid.ones_like(out)
+        backward, _ = count(lambda: out.backward(dy))
+        rows.append([name, forward, backward])
+        for p in (a, b, img, w, *bn.parameters(), *lin.parameters(), *se.parameters()):
+            p.grad = None
+    return rows
+
+
+def step_counts(batch: int):
+    lucid.random.seed(0)
+    rng = np.random.default_rng(batch)
+    model = lucid_cifar_secnn(se=True).to("gpu")
+    model.train()
+    opt = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
+    loss_fn = nn.CrossEntropyLoss()
+    x = lucid.tensor(rng.standard_normal((batch, 3, 32, 32)).astype(np.float32), device="gpu")
+    y = lucid.tensor(rng.integers(0, 10, batch), device="gpu")
+    parts, counts = {}, fake_cupy.collections.Counter()
+
+    def part(name, fn):
+        n, c = count(fn)
+        parts[name] = n
+        counts.update(c)
+
+    def step():
+        parts.clear()
+        counts.clear()
+        out = {}
+        part("forward", lambda: out.setdefault("loss", loss_fn(model(x), y)))
+        part("zero_grad + backward", lambda: (opt.zero_grad(), out["loss"].backward()))
+        part("optimizer", opt.step)
+
+    step()
+    step()  # the first AdamW step creates its state: count a later one
+    return parts, counts, len(list(model.parameters()))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--top", type=int, default=15, help="how many kinds of launch to list for the step")
+    args = p.parse_args()
+    print("Counted on the CPU double of CuPy (tests/fake_cupy): launches, not time.\n")
+    print("## Launches per op, float32, recorded (forward; backward of the result with a given dy)\n")
+    print(markdown_table(["op", "forward", "backward"], per_op_rows()))
+    parts, counts, n_params = step_counts(args.batch)
+    total = sum(parts.values())
+    print(f"\n## SE-CNN training step (issue 20's network, AdamW, batch {args.batch}, {n_params} parameters)\n")
+    print(markdown_table(["part", "launches"], [[k, v] for k, v in parts.items()] + [["whole step", total]]))
+    print(f"\nMost frequent launches in the step (top {args.top}):\n")
+    print(markdown_table(["call", "launches"], [[k, v] for k, v in counts.most_common(args.top)]))
+
+
+if __name__ == "__main__":
+    main()
