@@ -190,3 +190,47 @@ def max_pool_tap_grad(g, arg, t, gp):
     import numpy
 
     _max_pool_tap_grad_kernel()(g, arg, numpy.int32(t), gp)
+
+
+# Convolution backward: the input gradient gathered from the column gradient, one thread per input element.
+# cols is the (G, N*OH*OW, KH*KW*C/G) product G @ W (C order); gx is (N, H, W, C), the unpadded input's
+# channels-last layout.  Each element adds the taps whose window covers it, in the order (kernel row, kernel
+# column) in which the NumPy path adds them; no atomics, no zero fill, no crop of a padded buffer.
+_COL2IM_BODY = """
+const ptrdiff_t c = i % C, rest = i / C;
+const ptrdiff_t col = rest % W, row = (rest / W) % H, n = rest / (W * H);
+const ptrdiff_t grp = c / CG, cin = c % CG;
+T acc = 0;
+for (ptrdiff_t a = 0; a < KH; ++a) {
+    ptrdiff_t r = row + top - a * dh;
+    if (r < 0 || r % sh != 0 || r / sh >= OH) continue;
+    r /= sh;
+    for (ptrdiff_t b = 0; b < KW; ++b) {
+        ptrdiff_t s = col + left - b * dw;
+        if (s < 0 || s % sw != 0 || s / sw >= OW) continue;
+        s /= sw;
+        acc += cols[(((grp * N + n) * OH + r) * OW + s) * (KH * KW * CG) + (a * KW + b) * CG + cin];
+    }
+}
+gx = acc;
+"""
+
+
+@functools.cache
+def _col2im_kernel():
+    import cupy
+
+    sizes = "int64 N, int64 H, int64 W, int64 C, int64 CG, int64 OH, int64 OW, int64 KH, int64 KW"
+    geometry = "int64 sh, int64 sw, int64 dh, int64 dw, int64 top, int64 left"
+    return cupy.ElementwiseKernel(f"raw T cols, {sizes}, {geometry}", "T gx", _COL2IM_BODY, "lucid_col2im")
+
+
+def col2im(cols, n, h, w, c, groups, out_hw, kernel, stride, dilation, top, left):
+    """The convolution's input gradient ``(N, H, W, C)`` from the column gradient ``cols``: one launch."""
+    import cupy
+    import numpy
+
+    gx = cupy.empty((n, h, w, c), dtype=cols.dtype)
+    values = (n, h, w, c, c // groups, *out_hw, *kernel, *stride, *dilation, top, left)
+    _col2im_kernel()(cols, *(numpy.int64(v) for v in values), gx)
+    return gx

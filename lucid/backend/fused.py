@@ -232,6 +232,50 @@ def normalize_input_grad(grad: Any, xhat: Any, a: Any, k1: Any, k2: Any) -> Any:
     return gx
 
 
+# ----------------------------------------------------------------------------- convolution
+def conv_input_grad(cols: Any, n: int, h: int, w: int, c: int, groups: int, out_hw: tuple, kernel: tuple,
+                    stride: tuple, dilation: tuple, pads: tuple) -> Any:
+    """A convolution's input gradient from its column gradient, in one kernel on CuPy; None elsewhere.
+
+    ``cols`` is the ``(G, N*OH*OW, KH*KW*C/G)`` product of the output gradient
+    with the kernel matrix (rows channels-last, as
+    :mod:`lucid.nn.functional.conv` builds them).  Each input element sums the
+    taps whose window covers it (col2im as a gather).  The NumPy path
+    (``_col2im_channels_last`` in ``conv.py``) adds the taps one strided slice at
+    a time into a zero-padded buffer, the fastest form there; on a GPU that is
+    two launches per tap (the add, and CuPy's write back of the slice) plus the
+    fill: 19 launches for a 3x3 kernel, here 1.
+
+    Parameters
+    ----------
+    cols : array
+        The column gradient, C-contiguous ``(G, N*OH*OW, KH*KW*C/G)``.
+    n, h, w, c, groups : int
+        Batch, unpadded input height and width, input channels, groups.
+    out_hw, kernel, stride, dilation : tuple of int
+        ``(OH, OW)``, ``(KH, KW)``, and the steps between windows and between taps.
+    pads : tuple of int
+        ``(top, bottom, left, right)`` zero padding of the forward.
+
+    Returns
+    -------
+    array or None
+        ``(N, H, W, C)`` on CuPy; None for other arrays (the caller runs the NumPy path).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> cols = np.ones((1, 4, 9), dtype=np.float32)
+    >>> lucid.backend.fused.conv_input_grad(cols, 1, 2, 2, 1, 1, (2, 2), (3, 3), (1, 1), (1, 1), (1, 1, 1, 1)) is None
+    True
+    """
+    kernels = _cupy_kernels(cols)
+    if kernels is None:
+        return None
+    return kernels.col2im(cols, n, h, w, c, groups, out_hw, kernel, stride, dilation, pads[0], pads[2])
+
+
 # ----------------------------------------------------------------------------- max pooling
 def max_pool_tap_kernels(x: Any):
     """The one-kernel-per-tap steps of max pooling when ``x`` is a CuPy array, else None.

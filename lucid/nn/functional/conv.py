@@ -323,11 +323,17 @@ class Conv2d(Function):
         gmat = backend.reshape(xp.permute_dims(backend.reshape(grad, (n, g, og, oh, ow)), (1, 0, 3, 4, 2)), (g, n * oh * ow, og))
         gx = gw = gb = None
         if wmat is not None:  # dL/dx: back through the matrix product, then col2im (channels-last)
-            gcols = backend.reshape(xp.matmul(gmat, wmat), (g, n, oh, ow, kh, kw, cg))
-            gcols = xp.permute_dims(gcols, (1, 2, 3, 4, 5, 0, 6))  # (N, OH, OW, KH, KW, G, C/G): a view
-            gpad = _col2im_channels_last(gcols, (hp, wp), ctx.stride, ctx.dilation)  # (N, Hp, Wp, G, C/G)
-            top, _, left, _ = ctx.pads
-            gx = backend.reshape(xp.permute_dims(gpad[:, top:top + h, left:left + w, ...], (0, 3, 4, 1, 2)), (n, c, h, w))
+            product = xp.matmul(gmat, wmat)  # (G, N*OH*OW, KH*KW*C/G)
+            gx = fused.conv_input_grad(product, n, h, w, c, g, (oh, ow), (kh, kw), ctx.stride, ctx.dilation, ctx.pads)
+            if gx is not None:  # CuPy: one gather kernel wrote the (N, H, W, C) gradient
+                gx = xp.permute_dims(gx, (0, 3, 1, 2))
+            else:  # one strided add per tap into a padded buffer, then the centre
+                gcols = backend.reshape(product, (g, n, oh, ow, kh, kw, cg))
+                gcols = xp.permute_dims(gcols, (1, 2, 3, 4, 5, 0, 6))  # (N, OH, OW, KH, KW, G, C/G): a view
+                gpad = _col2im_channels_last(gcols, (hp, wp), ctx.stride, ctx.dilation)  # (N, Hp, Wp, G, C/G)
+                top, _, left, _ = ctx.pads
+                gx = backend.reshape(xp.permute_dims(gpad[:, top:top + h, left:left + w, ...], (0, 3, 4, 1, 2)),
+                                     (n, c, h, w))
         if cols is not None:  # dL/dW = G^T cols, per group, back to (O, C/G, KH, KW)
             gw = backend.reshape(xp.matmul(backend.mT(gmat), cols), (g, og, kh, kw, cg))
             gw = backend.reshape(xp.permute_dims(gw, (0, 1, 4, 2, 3)), (o, cg, kh, kw))
