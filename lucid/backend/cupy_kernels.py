@@ -157,39 +157,98 @@ def normalize_input_grad(g, xhat, a, k1, k2):
     return gx
 
 
-# Max pooling, one kernel launch per window tap (the NumPy path makes five, and then walks the taps again for NaN).
-# NaN counts as the largest value and the last NaN tap of a window keeps its gradient (PyTorch's CPU rule, which
-# lucid gives on every device); otherwise a strictly larger tap wins, so on ties the first maximum keeps it.
-@functools.cache
-def _max_pool_tap_kernel():
-    import cupy
-
-    body = """
-if (tap != tap) { y = tap; arg = t; }
-else if (tap > y) { y = tap; arg = t; }
+# Max pooling, one kernel launch each way: one thread per output (forward) or per input element (backward)
+# walks the window's taps in order.  NaN counts as the largest value and the last NaN tap of a window keeps
+# its gradient (PyTorch's CPU rule, which lucid gives on every device); otherwise a strictly larger tap wins,
+# so on ties the first maximum keeps it.  Padding taps are -inf: they never win, and a window whose real
+# pixels are all -inf sends its gradient to its first real pixel, as in PyTorch.  x and g are indexed by
+# their elements' C order (raw), so any memory layout works; the outputs are laid out as the caller chose.
+_WINDOW_GEOMETRY = "int64 H, int64 W, int64 OH, int64 OW, int64 KH, int64 KW, int64 sh, int64 sw, " \
+                   "int64 dh, int64 dw, int64 top, int64 left"
+_MAX_POOL_BODY = """
+const ptrdiff_t ow = i % OW, oh = (i / OW) % OH, nc = i / (OW * OH);
+bool seen = false;
+y = neg_inf;
+arg = 0;
+for (ptrdiff_t a = 0; a < KH; ++a) {
+    const ptrdiff_t r = oh * sh + a * dh - top;
+    if (r < 0 || r >= H) continue;
+    for (ptrdiff_t b = 0; b < KW; ++b) {
+        const ptrdiff_t s = ow * sw + b * dw - left;
+        if (s < 0 || s >= W) continue;
+        const T v = x[(nc * H + r) * W + s];
+        if (!seen || v != v || v > y) { y = v; arg = a * KW + b; }
+        seen = true;
+    }
+}
 """
-    return cupy.ElementwiseKernel("T tap, int32 t", "T y, I arg", body, "lucid_max_pool_tap")
-
-
-def max_pool_tap(tap, t, y, arg):
-    """Fold tap number ``t`` (an (N, C, OH, OW) view) into the running maximum ``y`` and its tap ``arg``, in place."""
-    import numpy
-
-    _max_pool_tap_kernel()(tap, numpy.int32(t), y, arg)
+_MAX_POOL_GRAD_BODY = """
+const ptrdiff_t col = i % W, row = (i / W) % H, nc = i / (W * H);
+T acc = 0;
+for (ptrdiff_t a = 0; a < KH; ++a) {
+    ptrdiff_t r = row + top - a * dh;
+    if (r < 0 || r % sh != 0 || r / sh >= OH) continue;
+    r /= sh;
+    for (ptrdiff_t b = 0; b < KW; ++b) {
+        ptrdiff_t s = col + left - b * dw;
+        if (s < 0 || s % sw != 0 || s / sw >= OW) continue;
+        s /= sw;
+        const ptrdiff_t o = (nc * OH + r) * OW + s;
+        if (arg[o] == a * KW + b) acc += g[o];
+    }
+}
+gx = acc;
+"""
 
 
 @functools.cache
-def _max_pool_tap_grad_kernel():
+def _max_pool_kernel():
     import cupy
 
-    return cupy.ElementwiseKernel("T g, I arg, int32 t", "T gp", "if (arg == t) gp += g;", "lucid_max_pool_tap_grad")
+    return cupy.ElementwiseKernel(f"raw T x, T neg_inf, {_WINDOW_GEOMETRY}", "T y, I arg", _MAX_POOL_BODY,
+                                  "lucid_max_pool")
 
 
-def max_pool_tap_grad(g, arg, t, gp):
-    """Add ``g`` into the (strided) view ``gp`` where tap ``t`` held the maximum, in place (exactly 0 elsewhere)."""
+@functools.cache
+def _max_pool_grad_kernel():
+    import cupy
+
+    return cupy.ElementwiseKernel(f"raw T g, raw I arg, {_WINDOW_GEOMETRY}", "T gx", _MAX_POOL_GRAD_BODY,
+                                  "lucid_max_pool_grad")
+
+
+def _empty_like_layout(shape, dtype, channels_last):
+    """An uninitialised (N, C, H, W) array, channels-last in memory when asked (a permuted view)."""
+    import cupy
+
+    if not channels_last:
+        return cupy.empty(shape, dtype=dtype)
+    n, c, h, w = shape
+    return cupy.empty((n, h, w, c), dtype=dtype).transpose(0, 3, 1, 2)
+
+
+def _geometry(h, w, out_hw, kernel, stride, dilation, pads):
     import numpy
 
-    _max_pool_tap_grad_kernel()(g, arg, numpy.int32(t), gp)
+    return tuple(numpy.int64(v) for v in (h, w, *out_hw, *kernel, *stride, *dilation, pads[0], pads[2]))
+
+
+def max_pool(x, kernel, stride, dilation, pads, out_hw, index_dtype, channels_last):
+    """Max pooling of ``x`` (N, C, H, W): ``(y, arg)``, each window's maximum and its tap, in one launch."""
+    n, c, h, w = x.shape
+    y = _empty_like_layout((n, c) + tuple(out_hw), x.dtype, channels_last)
+    arg = _empty_like_layout((n, c) + tuple(out_hw), index_dtype, channels_last)
+    _max_pool_kernel()(x, x.dtype.type(-float("inf")), *_geometry(h, w, out_hw, kernel, stride, dilation, pads),
+                       y, arg)
+    return y, arg
+
+
+def max_pool_grad(g, arg, x_shape, kernel, stride, dilation, pads, channels_last):
+    """The input gradient of max pooling: each input element sums ``g`` of the windows whose maximum it was."""
+    n, c, h, w = x_shape
+    gx = _empty_like_layout(tuple(x_shape), g.dtype, channels_last)
+    _max_pool_grad_kernel()(g, arg, *_geometry(h, w, g.shape[2:], kernel, stride, dilation, pads), gx)
+    return gx
 
 
 # Convolution backward: the input gradient gathered from the column gradient, one thread per input element.

@@ -277,33 +277,83 @@ def conv_input_grad(cols: Any, n: int, h: int, w: int, c: int, groups: int, out_
 
 
 # ----------------------------------------------------------------------------- max pooling
-def max_pool_tap_kernels(x: Any):
-    """The one-kernel-per-tap steps of max pooling when ``x`` is a CuPy array, else None.
+def max_pool(x: Any, kernel: tuple, stride: tuple, dilation: tuple, pads: tuple, out_hw: tuple,
+             index_dtype: Any) -> tuple | None:
+    """Max pooling in one kernel on CuPy: ``(y, arg)``; None for other arrays.
 
-    Max pooling walks the taps of its windows (see
-    :class:`lucid.nn.functional.conv.MaxPool2d`).  On NumPy each tap is five
-    whole-array operations and NaN windows are fixed afterwards, which is
-    the fastest formulation there; on a GPU that is some 30 launches for a
-    2x2 pool.  On CuPy each tap is one kernel instead, forward
-    (``max_pool_tap(tap, t, y, arg)``, which also applies the NaN rule, in
-    place) and backward (``max_pool_tap_grad(g, arg, t, gp)``).
+    ``y`` holds each window's maximum and ``arg`` which of its ``KH * KW`` taps
+    held it (NaN the largest, the last NaN tap, else the first maximum; windows
+    of ``-inf`` point at their first real pixel), both laid out like ``x``.  The
+    NumPy path in :class:`lucid.nn.functional.conv.MaxPool2d` walks the taps
+    with whole-array operations, the fastest form there; on a GPU that is five
+    launches per tap, here one in all.
+
+    Parameters
+    ----------
+    x : array
+        ``(N, C, H, W)``, any memory layout.
+    kernel, stride, dilation : tuple of int
+        ``(KH, KW)`` and the steps between windows and between taps.
+    pads : tuple of int
+        ``(top, bottom, left, right)``; padding cells count as ``-inf``.
+    out_hw : tuple of int
+        ``(OH, OW)``.
+    index_dtype : dtype
+        The integer dtype of ``arg``.
 
     Returns
     -------
-    module or None
-        :mod:`lucid.backend.cupy_kernels` for a CuPy array.
+    tuple or None
 
     Examples
     --------
     >>> import numpy as np
     >>> import lucid
-    >>> lucid.backend.fused.max_pool_tap_kernels(np.zeros((1, 1, 2, 2))) is None
+    >>> lucid.backend.fused.max_pool(np.zeros((1, 1, 2, 2)), (2, 2), (2, 2), (1, 1), (0, 0, 0, 0), (1, 1),
+    ...                              np.int8) is None
     True
     """
-    return _cupy_kernels(x)
+    kernels = _cupy_kernels(x)
+    if kernels is None:
+        return None
+    return kernels.max_pool(x, kernel, stride, dilation, pads, out_hw, index_dtype, _core.is_channels_last(x))
 
 
-# ----------------------------------------------------------------------------- optimizer updates
+def max_pool_grad(grad: Any, arg: Any, x_shape: tuple, kernel: tuple, stride: tuple, dilation: tuple,
+                  pads: tuple, channels_last: bool) -> Any:
+    """The input gradient of :func:`max_pool` in one kernel on CuPy (a gather, no zero fill); None elsewhere.
+
+    Each input element sums ``grad`` over the windows whose ``arg`` names it.
+
+    Parameters
+    ----------
+    grad, arg : array
+        ``(N, C, OH, OW)``: the output gradient and :func:`max_pool`'s taps.
+    x_shape : tuple of int
+        The input's ``(N, C, H, W)``.
+    kernel, stride, dilation, pads : tuple of int
+        As given to :func:`max_pool`.
+    channels_last : bool
+        Lay the result out channels-last in memory (as the input was).
+
+    Returns
+    -------
+    array or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> g, arg = np.ones((1, 1, 1, 1)), np.zeros((1, 1, 1, 1), np.int8)
+    >>> lucid.backend.fused.max_pool_grad(g, arg, (1, 1, 2, 2), (2, 2), (2, 2), (1, 1), (0, 0, 0, 0), False) is None
+    True
+    """
+    kernels = _cupy_kernels(grad)
+    if kernels is None:
+        return None
+    return kernels.max_pool_grad(grad, arg, x_shape, kernel, stride, dilation, pads, channels_last)
+
+
 def _numpy_ready(p: Any, *arrays: Any) -> bool:
     """The in-place NumPy path applies: NumPy arrays, all of the parameter's dtype."""
     return type(p) is np.ndarray and all(a is None or (type(a) is np.ndarray and a.dtype == p.dtype) for a in arrays)

@@ -240,6 +240,24 @@ def test_max_pool_nan_ties_and_minus_inf_like_torch(device, torch, window, kw):
     np.testing.assert_array_equal(host(x.grad), tx.grad.numpy())
 
 
+@pytest.mark.parametrize("kw", [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2, "padding": 1, "dilation": 1}])
+def test_max_pool_of_a_convolution_output_like_torch(device, torch, kw):
+    """A convolution's output is channels-last in memory (a permuted view): pooling must read it right."""
+    g = rng(5)
+    a, w = g.standard_normal((2, 3, 7, 6)), g.standard_normal((5, 3, 3, 3))
+    x, weight = t(a, device, requires_grad=True), t(w, device, requires_grad=True)
+    z = F.conv2d(x, weight, padding=1)
+    y = F.max_pool2d(z, **kw)
+    dy = g.standard_normal(y.shape)
+    y.backward(t(dy, device))
+    tx, tw = torch.tensor(a, requires_grad=True), torch.tensor(w, requires_grad=True)
+    ty = torch.nn.functional.max_pool2d(torch.nn.functional.conv2d(tx, tw, padding=1), **kw)
+    ty.backward(torch.tensor(dy))
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(host(x.grad), tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(host(weight.grad), tw.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
 def test_max_pool_nan_in_an_image_like_torch(device, torch):
     a = rng(3).standard_normal((2, 3, 6, 6))
     a[0, 0, 1, 1] = a[1, 2, 4, 5] = np.nan

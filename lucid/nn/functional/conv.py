@@ -638,6 +638,26 @@ def _nan_taps(xpad, y, arg, kernel, stride, dilation, out_hw, index_dtype):
     return xp.where(nan_out, last, arg)
 
 
+def _max_pool_taps(x, kernel, stride, dilation, pads, out_hw, index_dtype):
+    """Max pooling as one whole-array step per tap (the NumPy path of :class:`MaxPool2d`): ``(y, arg)``."""
+    xp = backend.xp_of(x)
+    xpad = _pad2d(x, pads, -math.inf)
+    taps = _taps(kernel, stride, dilation, out_hw)
+    rows, columns = next(taps)
+    y = xpad[:, :, rows, columns, ...]
+    arg = xp.zeros_like(y, dtype=index_dtype)  # which tap holds the maximum so far (laid out like y)
+    first = _first_taps(kernel, stride, dilation, pads, out_hw)
+    if first is not None:  # windows that start in the padding: their first real pixel, until one beats it
+        arg = arg + backend.asarray(first.astype(backend.to_numpy_dtype(index_dtype)), device=backend.device_of(x))
+    for t, (rows, columns) in enumerate(taps, start=1):
+        tap = xpad[:, :, rows, columns, ...]
+        better = tap > y  # strict: on ties the first maximum keeps the gradient (as in PyTorch)
+        # where(better, t, arg), branch-free (t only grows; NumPy's where is slow on random masks)
+        arg = xp.maximum(arg, xp.astype(better, index_dtype) * t)
+        y = xp.maximum(y, tap)  # maximum (not where) so that a NaN in the window makes y NaN
+    return y, _nan_taps(xpad, y, arg, kernel, stride, dilation, out_hw, index_dtype)
+
+
 class MaxPool2d(Function):
     """y = max over each window;  dL/dx: g goes to the (first) maximum of its window, overlaps add up
 
@@ -646,14 +666,15 @@ class MaxPool2d(Function):
     PyTorch's CPU rule), not to the finite maximum.  A window of ``-inf`` only
     sends its gradient to its first pixel inside the input.
 
-    Both directions walk the ``KH * KW`` kernel offsets ("taps") and do one
-    whole-array operation per tap.  A reduction over the small window axes
-    (``max(axis=(-2, -1))`` of the window view, or ``argmax``) would be one
+    On NumPy both directions walk the ``KH * KW`` kernel offsets ("taps") and
+    do one whole-array operation per tap.  A reduction over the small window
+    axes (``max(axis=(-2, -1))`` of the window view, or ``argmax``) would be one
     call, but NumPy pays a per-window overhead for reductions over short
     trailing axes: for 2x2 windows it is some 20 times slower than four
     elementwise ``maximum``s over strided slices.  On a GPU, where each
-    operation is a kernel launch, each tap is one kernel instead (NaN rule
-    included): :func:`lucid.backend.fused.max_pool_tap_kernels`.
+    operation is a kernel launch, each direction is one kernel instead (NaN
+    rule included): :func:`lucid.backend.fused.max_pool` and
+    :func:`~lucid.backend.fused.max_pool_grad`.
 
     Double backward: ``dL/dx`` is linear in ``g`` with a routing (``arg``, the
     tap of each window's maximum) that is piecewise constant in ``x``, so the
@@ -666,29 +687,12 @@ class MaxPool2d(Function):
     @staticmethod
     def forward(ctx, x, *, kernel, stride, dilation, pads, out_hw):
         xp = backend.xp_of(x)
-        xpad = _pad2d(x, pads, -math.inf)
-        taps = _taps(kernel, stride, dilation, out_hw)
-        rows, columns = next(taps)
-        y = xpad[:, :, rows, columns, ...]
         index_dtype = backend.native_dtype(xp, "int8" if kernel[0] * kernel[1] <= 127 else "int32")
-        arg = xp.zeros_like(y, dtype=index_dtype)  # which tap holds the maximum so far (laid out like y)
-        first = _first_taps(kernel, stride, dilation, pads, out_hw)
-        if first is not None:  # windows that start in the padding: their first real pixel, until one beats it
-            arg = arg + backend.asarray(first.astype(backend.to_numpy_dtype(index_dtype)), device=backend.device_of(x))
-        gpu = fused.max_pool_tap_kernels(x)  # CuPy: one kernel per tap, NaN rule included (updates in place)
+        gpu = fused.max_pool(x, kernel, stride, dilation, pads, out_hw, index_dtype)  # CuPy: one kernel
         if gpu is not None:
-            y = xp.asarray(y, copy=True)  # y starts as a view of the input
-        for t, (rows, columns) in enumerate(taps, start=1):
-            tap = xpad[:, :, rows, columns, ...]
-            if gpu is not None:
-                gpu.max_pool_tap(tap, t, y, arg)
-                continue
-            better = tap > y  # strict: on ties the first maximum keeps the gradient (as in PyTorch)
-            # where(better, t, arg), branch-free (t only grows; NumPy's where is slow on random masks)
-            arg = xp.maximum(arg, xp.astype(better, index_dtype) * t)
-            y = xp.maximum(y, tap)  # maximum (not where) so that a NaN in the window makes y NaN
-        if gpu is None:
-            arg = _nan_taps(xpad, y, arg, kernel, stride, dilation, out_hw, index_dtype)
+            y, arg = gpu
+        else:
+            y, arg = _max_pool_taps(x, kernel, stride, dilation, pads, out_hw, index_dtype)
         ctx.arg, ctx.geometry = arg, (x.shape, kernel, stride, dilation, pads, out_hw)
         ctx.channels_last = backend.is_channels_last(x)
         return y
@@ -698,15 +702,15 @@ class MaxPool2d(Function):
         (n, c, h, w), kernel, stride, dilation, pads, out_hw = ctx.geometry
         xp = backend.xp_of(grad)
         hp, wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
+        gpu = None if isinstance(grad, Tensor) else fused.max_pool_grad(  # CuPy: one gather kernel
+            grad, ctx.arg, (n, c, h, w), kernel, stride, dilation, pads, ctx.channels_last)
+        if gpu is not None:
+            return (gpu,)
         if ctx.channels_last:  # lay the gradient out like the input (as a convolution's output is), so the
             gpad = xp.permute_dims(backend.zeros((n, hp, wp, c), grad.dtype, like=grad), (0, 3, 1, 2))
         else:                  # elementwise backwards before this op do not mix memory orders
             gpad = backend.zeros((n, c, hp, wp), grad.dtype, like=grad)
-        gpu = None if isinstance(grad, Tensor) else fused.max_pool_tap_kernels(grad)  # CuPy: one kernel per tap
         for t, (rows, columns) in enumerate(_taps(kernel, stride, dilation, out_hw)):
-            if gpu is not None:
-                gpu.max_pool_tap_grad(grad, ctx.arg, t, gpad[:, :, rows, columns, ...])
-                continue
             gpad[:, :, rows, columns, ...] += backend.where_zero(ctx.arg == t, grad)  # col2im, one tap at a time
         return (_crop2d(gpad, pads, (h, w)),)
 
