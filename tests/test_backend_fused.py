@@ -246,3 +246,51 @@ def test_normalize_affine_and_input_grad_match_their_formulas(device, channels_l
     a_h, k1_h, k2_h = (r.standard_normal((1, 6, 1, 1)).astype(np.float32) for _ in range(3))
     gx = fused.normalize_input_grad(_to(device, g_h), xhat, _to(device, a_h), _to(device, k1_h), _to(device, k2_h))
     np.testing.assert_allclose(_host(gx), g_h * a_h - xhat_want * k1_h - k2_h, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("shape", [(4, 6, 5, 3), (32, 4, 64, 40)])  # the second is past the GPU's BLAS-sum size
+def test_centered_square_sum_is_the_variance_numerator(device, channels_last, shape):
+    """Batch norm's sum of squared deviations: CuPy's one pass (or squares + in-order sums), else None."""
+    xp = backend.namespace(device)
+    r = rng(9)
+    x_host = (r.standard_normal(shape) * 3 + 1).astype(np.float32)
+    if channels_last:
+        x = xp.permute_dims(_to(device, np.ascontiguousarray(x_host.transpose(0, 2, 3, 1))), (0, 3, 1, 2))
+    else:
+        x = _to(device, x_host)
+    axes = (0, 2, 3)
+    mean_h = x_host.astype(np.float64).mean(axis=axes, keepdims=True).astype(np.float32)
+    got = fused.centered_square_sum(x, _to(device, mean_h), axes)
+    if device == "cpu" or backend.device_of(x) == "gpu" and not fused._core._is_cupy(x):
+        assert got is None  # NumPy and the array-API stand-in: the caller's own path
+        return
+    want = ((x_host.astype(np.float64) - mean_h) ** 2).sum(axis=axes, keepdims=True)
+    assert got.shape == (1, shape[1], 1, 1)
+    np.testing.assert_allclose(_host(got), want, rtol=1e-5)
+
+
+@pytest.mark.parametrize("value_dtype", [np.float32, np.float64])  # a float64 batch into float32 running stats
+def test_running_average_matches_its_formula(device, value_dtype):
+    r = rng(10)
+    buf_h = r.standard_normal(5).astype(np.float32)
+    value_h = r.standard_normal(5).astype(value_dtype)
+    buf = _to(device, buf_h)
+    fused.running_average(buf, _to(device, value_h), 0.1, scale=8 / 7)
+    want = buf_h * np.float32(0.9) + (value_h * (8 / 7)).astype(np.float32) * np.float32(0.1)
+    assert _host(buf).dtype == np.float32
+    np.testing.assert_allclose(_host(buf), want, rtol=1e-6)
+
+
+def test_inverse_std_and_gradient_coefficients_match_their_formulas(device):
+    r = rng(11)
+    var_h, w_h, sgx_h, sg_h = (r.random((1, 4, 1, 1)).astype(np.float32) + c for c in (0.0, 0.5, -0.5, -0.5))
+    s = fused.inverse_std(_to(device, var_h), 1e-5)
+    np.testing.assert_allclose(_host(s), 1 / np.sqrt(var_h.astype(np.float64) + 1e-5), rtol=1e-6)
+    a, k1, k2 = fused.normalize_grad_coefficients(s, _to(device, w_h), _to(device, sgx_h), _to(device, sg_h), 12)
+    a_want = _host(s).astype(np.float64) * w_h
+    for got, want in ((a, a_want), (k1, a_want * sgx_h / 12), (k2, a_want * sg_h / 12)):
+        assert got.shape == (1, 4, 1, 1) and backend.device_of(got) == device
+        np.testing.assert_allclose(_host(got), want, rtol=1e-6)
+    a, k1, k2 = fused.normalize_grad_coefficients(s, None, _to(device, sgx_h), _to(device, sg_h), 12)  # no gamma
+    np.testing.assert_allclose(_host(k2), _host(s).astype(np.float64) * sg_h / 12, rtol=1e-6)

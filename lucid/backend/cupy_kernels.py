@@ -157,6 +157,78 @@ def normalize_input_grad(g, xhat, a, k1, k2):
     return gx
 
 
+# Batch norm's small per-channel steps, each one launch on (C,)-sized arrays (several launches as array ops).
+@functools.cache
+def _inverse_std_kernel():
+    import cupy
+
+    return cupy.ElementwiseKernel("T v, T eps", "T s", "s = (T)1 / sqrt(v + eps);", "lucid_inverse_std")
+
+
+def inverse_std(var, eps):
+    """``1 / sqrt(var + eps)`` in one launch."""
+    return _inverse_std_kernel()(var, var.dtype.type(eps))
+
+
+@functools.cache
+def _running_average_kernel():
+    import cupy
+
+    return cupy.ElementwiseKernel("T v, T scale, U keep, U mom", "U buf", "buf = buf * keep + (U)(v * scale) * mom;",
+                                  "lucid_running_average")
+
+
+def running_average(buffer, value, momentum, scale):
+    """``buffer = buffer * (1 - momentum) + (value * scale) * momentum`` in place, in one launch."""
+    t, u = value.dtype.type, buffer.dtype.type
+    _running_average_kernel()(value, t(scale), u(1.0 - momentum), u(momentum), buffer)
+
+
+@functools.cache
+def _centered_square_kernel():
+    import cupy
+
+    return cupy.ElementwiseKernel("T x, T mu", "T y", "const T d = x - mu; y = d * d;", "lucid_centered_square")
+
+
+@functools.cache
+def _centered_square_sum_kernel():
+    import cupy
+
+    return cupy.ReductionKernel("T x, T mu", "T y", "(x - mu) * (x - mu)", "a + b", "y = a", "0",
+                                "lucid_centered_square_sum")
+
+
+def centered_square(x, mean):
+    """``(x - mean) ** 2`` in one launch, laid out like ``x``."""
+    import cupy
+
+    y = cupy.empty_like(x)
+    _centered_square_kernel()(x, mean, y)
+    return y
+
+
+def centered_square_sum(x, mean, axis, keepdims):
+    """``sum((x - mean) ** 2, axis)`` in one pass with no full-size temporary."""
+    import cupy
+
+    return _centered_square_sum_kernel()(x, cupy.broadcast_to(mean, x.shape), axis=axis, keepdims=keepdims)
+
+
+@functools.cache
+def _normalize_grad_coefficients_kernel():
+    import cupy
+
+    return cupy.ElementwiseKernel("T s, T w, T sum_gx, T sum_g, T m", "T a, T k1, T k2",
+                                  "a = s * w; k1 = a * (sum_gx / m); k2 = a * (sum_g / m);",
+                                  "lucid_normalize_grad_coefficients")
+
+
+def normalize_grad_coefficients(inv_std, weight, sum_gx, sum_g, m):
+    """Batch norm backward's ``a = s w``, ``k1 = a sum_gx / m``, ``k2 = a sum_g / m`` in one launch."""
+    return _normalize_grad_coefficients_kernel()(inv_std, weight, sum_gx, sum_g, inv_std.dtype.type(m))
+
+
 # Max pooling, one kernel launch each way: one thread per output (forward) or per input element (backward)
 # walks the window's taps in order.  NaN counts as the largest value and the last NaN tap of a window keeps
 # its gradient (PyTorch's CPU rule, which lucid gives on every device); otherwise a strictly larger tap wins,

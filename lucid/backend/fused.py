@@ -232,6 +232,142 @@ def normalize_input_grad(grad: Any, xhat: Any, a: Any, k1: Any, k2: Any) -> Any:
     return gx
 
 
+def inverse_std(var: Any, eps: float) -> Any:
+    """:math:`s = 1 / \\sqrt{\\sigma^2 + \\epsilon}`, elementwise; one kernel on CuPy (three array operations).
+
+    Parameters
+    ----------
+    var : array
+        The variances :math:`\\sigma^2`.
+    eps : float
+        :math:`\\epsilon`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> lucid.backend.fused.inverse_std(np.array([3.0, 0.0]), 1.0)
+    array([0.5, 1. ])
+    """
+    kernels = _cupy_kernels(var)
+    if kernels is not None:
+        return kernels.inverse_std(var, eps)
+    return 1.0 / _core.xp_of(var).sqrt(var + eps)
+
+
+def running_average(buffer: Any, value: Any, momentum: float, scale: float = 1.0) -> None:
+    """Move a running estimate towards a new value, in place: :math:`b \\leftarrow (1 - m)\\, b + m\\, (s v)`.
+
+    ``value * scale`` is computed in ``value``'s dtype and then cast to the
+    buffer's (batch norm's float32 running statistics of a float64 input).  One
+    kernel on CuPy (five or six array operations on the tiny per-channel arrays:
+    each a launch); elsewhere those operations, in this order.
+
+    Parameters
+    ----------
+    buffer : array
+        The running estimate, written in place.
+    value : array
+        The new value, of ``buffer``'s shape.
+    momentum : float
+        :math:`m`, the weight of the new value.
+    scale : float
+        :math:`s`, applied to ``value`` first (batch norm's unbiased variance :math:`m / (m - 1)`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> b = np.array([1.0, 2.0], dtype=np.float32)
+    >>> lucid.backend.fused.running_average(b, np.array([3.0, 2.0]), 0.5, scale=2.0)
+    >>> b
+    array([3.5, 3. ], dtype=float32)
+    """
+    kernels = _cupy_kernels(buffer)
+    if kernels is not None and _cupy_kernels(value) is not None:
+        kernels.running_average(buffer, value, momentum, scale)
+        return
+    xp = _core.xp_of(buffer)
+    if scale != 1.0:
+        value = value * scale
+    buffer[...] = buffer * (1.0 - momentum) + xp.astype(value, buffer.dtype) * momentum
+
+
+def centered_square_sum(x: Any, mean: Any, axis: tuple) -> Any:
+    """:math:`\\sum (x - \\mu)^2` over ``axis`` (kept as length 1) on CuPy, with no ``x - mu`` array; else None.
+
+    Batch norm's variance.  CuPy: one reduction kernel, or for channels-last
+    data (see :func:`sum_of_product`) one kernel for the squares and
+    ``backend.sum``'s in-order sums.  Elsewhere None: the caller's NumPy path
+    (an einsum of the centred input with itself) is faster there.
+
+    Parameters
+    ----------
+    x : array
+        The input.
+    mean : array
+        :math:`\\mu`, ``x``'s shape with ``axis`` of length 1.
+    axis : tuple of int
+        The axes to sum over.
+
+    Returns
+    -------
+    array or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> lucid.backend.fused.centered_square_sum(np.ones((2, 3)), np.ones((1, 3)), (0,)) is None
+    True
+    """
+    kernels = _cupy_kernels(x)
+    if kernels is None or not _one_dtype(x, mean):
+        return None
+    if x.size >= _core._GPU_BLAS_MIN_SIZE and kept_axis_is_innermost(x, axis):
+        return _core.sum(kernels.centered_square(x, mean), axis, keepdims=True)
+    return kernels.centered_square_sum(x, mean, axis, keepdims=True)
+
+
+def normalize_grad_coefficients(inv_std: Any, weight: Any, sum_gx: Any, sum_g: Any, m: int) -> tuple:
+    """The per-channel coefficients of batch norm's input gradient: ``(a, k1, k2)``.
+
+    :math:`a = s \\gamma`, :math:`k_1 = a \\, (\\sum g \\hat x) / m`, :math:`k_2 = a \\, (\\sum g) / m`,
+    for :func:`normalize_input_grad`.  One kernel on CuPy (five launches as
+    array operations); elsewhere those operations (Tensors too, under
+    ``create_graph=True``).
+
+    Parameters
+    ----------
+    inv_std : array or Tensor
+        :math:`s = 1 / \\sqrt{\\sigma^2 + \\epsilon}`.
+    weight : array, Tensor or None
+        :math:`\\gamma`, broadcastable to ``inv_std``; None for 1.
+    sum_gx, sum_g : array or Tensor
+        :math:`\\sum g \\hat x` and :math:`\\sum g` per channel.
+    m : int
+        The number of values per channel.
+
+    Returns
+    -------
+    tuple
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> lucid.backend.fused.normalize_grad_coefficients(np.array([2.0]), np.array([3.0]), np.array([4.0]),
+    ...                                                 np.array([8.0]), 4)
+    (array([6.]), array([6.]), array([12.]))
+    """
+    kernels = _cupy_kernels(inv_std)
+    if kernels is not None and weight is not None and _one_dtype(inv_std, weight, sum_gx, sum_g) \
+            and inv_std.shape == weight.shape == sum_gx.shape == sum_g.shape:
+        return kernels.normalize_grad_coefficients(inv_std, weight, sum_gx, sum_g, m)
+    a = inv_std if weight is None else inv_std * weight
+    return a, a * (sum_gx / m), a * (sum_g / m)
+
+
 # ----------------------------------------------------------------------------- convolution
 def conv_input_grad(cols: Any, n: int, h: int, w: int, c: int, groups: int, out_hw: tuple, kernel: tuple,
                     stride: tuple, dilation: tuple, pads: tuple) -> Any:

@@ -11,8 +11,10 @@ parameter's type, inputs broadcast against each other and the outputs, given
 outputs must have the broadcast shape and are written in place (strided views
 included), missing outputs are allocated.
 
-Order of a reduction: CuPy sums in a tree, this double in a row, so results
-agree to rounding, not bit for bit (tests compare with tolerances).
+Order of a reduction: as in a CuPy block of 512 threads, element ``k`` goes to
+partial sum ``k % 512`` and the 512 partial sums are then added in a tree, so the
+rounding is CuPy's kind (not a sequential sum's); results agree with a real GPU
+to rounding, not bit for bit (tests compare with tolerances).
 """
 from __future__ import annotations
 
@@ -252,15 +254,19 @@ class ReductionKernel:
         for k, p in enumerate(self.in_params):
             lines.append(f"  const {p.c}* {p.name}_ptr = (const {p.c}*)_p[{k}];")
         lines.append(f"  {out.c}* {out.name}_ptr = ({out.c}*)_p[{len(self.in_params)}];")
+        lines.append(f"  auto _reduce = [](_type_reduce a, _type_reduce b) {{ return (_type_reduce)({self.reduce_expr}); }};")
+        lines.append("  _type_reduce _part[512];")
         lines.append("  for (long long _j = 0; _j < _m; ++_j) {")
-        lines.append(f"    _type_reduce a = ({self.identity});")
+        lines.append(f"    for (int _t = 0; _t < 512; ++_t) _part[_t] = ({self.identity});")
         lines.append("    for (long long _i = 0; _i < _k; ++_i) {")
         lines.append("      long long i = _j * _k + _i;")
         for p in self.in_params:
             lines.append(f"      const {p.c} {p.name} = {p.name}_ptr[i];")
-        lines.append(f"      _type_reduce b = ({self.map_expr});")
-        lines.append(f"      a = ({self.reduce_expr});")
+        lines.append(f"      _part[_i % 512] = _reduce(_part[_i % 512], ({self.map_expr}));")
         lines.append("    }")
+        lines.append("    for (int _s = 256; _s > 0; _s /= 2)")
+        lines.append("      for (int _t = 0; _t < _s; ++_t) _part[_t] = _reduce(_part[_t], _part[_t + _s]);")
+        lines.append("    _type_reduce a = _part[0];")
         lines.append(f"    {out.c} &{out.name} = {out.name}_ptr[_j];")
         lines += [f"    {self.post_map_expr};", "  }", "}"]
         return "\n".join(lines)

@@ -49,8 +49,7 @@ class Normalize(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, *, mean, var, eps, stat_axes, param_shape, batch_stats):
-        xp = backend.xp_of(x)
-        inv_std = 1.0 / xp.sqrt(var + eps)
+        inv_std = fused.inverse_std(var, eps)  # 1 / sqrt(var + eps): one GPU kernel
         xhat, y = fused.normalize_affine(  # xhat = (x - mean) * inv_std, y = xhat * weight + bias: one GPU kernel
             x, mean, inv_std,
             None if weight is None else backend.reshape(weight, param_shape),
@@ -80,9 +79,7 @@ class Normalize(Function):
         if need[0] and shared:
             # dx = s * gamma * (g - mean(g) - xhat * mean(g * xhat)), with per-channel coefficients:
             # two passes over the data instead of one per term
-            m = grad.size // sum_g.size
-            a = inv_std if gamma is None else inv_std * gamma
-            k1, k2 = a * (sum_gx / m), a * (sum_g / m)
+            a, k1, k2 = fused.normalize_grad_coefficients(inv_std, gamma, sum_gx, sum_g, grad.size // sum_g.size)
             if isinstance(grad, Tensor):  # create_graph: recorded ops
                 gx = grad * a - xhat * k1 - k2
             else:  # grad * a - xhat * k1 - k2: one GPU kernel
@@ -245,12 +242,15 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input of shape {x.shape}")
         mean = _sum(x.data, stat_axes) / m
-        centered = x.data - mean
-        var = _sum(centered, stat_axes, centered) / m  # (faster than xp.var, see _sum)
+        square_sum = fused.centered_square_sum(x.data, mean, stat_axes)  # CuPy: no x - mean array
+        if square_sum is None:
+            centered = x.data - mean
+            square_sum = _sum(centered, stat_axes, centered)  # (faster than xp.var, see _sum)
+        var = square_sum / m
         if running_mean is not None:
             _blend(running_mean, backend.reshape(mean, (c,)), momentum)
-        if running_var is not None:
-            _blend(running_var, backend.reshape(var, (c,)) * (m / (m - 1)), momentum)
+        if running_var is not None:  # the unbiased variance
+            _blend(running_var, backend.reshape(var, (c,)), momentum, scale=m / (m - 1))
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are required when training=False")
@@ -261,9 +261,9 @@ def batch_norm(input, running_mean=None, running_var=None, weight=None, bias=Non
                            param_shape=keep, batch_stats=bool(training))
 
 
-def _blend(buffer: Tensor, value: Any, momentum: float) -> None:
-    """``buffer = (1 - momentum) * buffer + momentum * value``, in place (a buffer, never in a graph)."""
-    buffer.data[...] = buffer.data * (1.0 - momentum) + backend.xp_of(value).astype(value, buffer.data.dtype) * momentum
+def _blend(buffer: Tensor, value: Any, momentum: float, scale: float = 1.0) -> None:
+    """``buffer = (1 - momentum) * buffer + momentum * (scale * value)``, in place (a buffer, never in a graph)."""
+    fused.running_average(buffer.data, value, momentum, scale)  # one GPU kernel
     buffer._version[0] += 1
 
 

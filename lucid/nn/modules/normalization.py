@@ -66,7 +66,7 @@ class _BatchNorm(Module):
         floating_input(x, type(self).__name__)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data[...] = self.num_batches_tracked.data + 1
+            self.num_batches_tracked.data += 1  # in place: one launch on a GPU
             if self.momentum is None:  # cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked.item())
         use_batch = self.training or not self.track_running_stats
