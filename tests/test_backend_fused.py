@@ -294,3 +294,14 @@ def test_inverse_std_and_gradient_coefficients_match_their_formulas(device):
         np.testing.assert_allclose(_host(got), want, rtol=1e-6)
     a, k1, k2 = fused.normalize_grad_coefficients(s, None, _to(device, sgx_h), _to(device, sg_h), 12)  # no gamma
     np.testing.assert_allclose(_host(k2), _host(s).astype(np.float64) * sg_h / 12, rtol=1e-6)
+
+
+def test_relu_and_sigmoid_gradients_match_their_formulas(device):
+    """One kernel each on CuPy; NaN outputs of ReLU pass the gradient (PyTorch's rule), zeros stop it."""
+    g_h = np.array([1.0, 2.0, 3.0, 4.0, -5.0], dtype=np.float32)
+    y_h = np.array([0.0, 5.0, np.nan, -0.0, 1e-30], dtype=np.float32)
+    got = _host(fused.relu_grad(_to(device, g_h), _to(device, y_h)))
+    np.testing.assert_array_equal(got, [0.0, 2.0, 3.0, 0.0, -5.0])
+    s_h = np.array([0.5, 0.25, 1.0, 0.0, 0.9], dtype=np.float32)
+    got = _host(fused.sigmoid_grad(_to(device, g_h), _to(device, s_h)))
+    np.testing.assert_allclose(got, g_h * s_h * (1 - s_h), rtol=1e-6)

@@ -38,6 +38,31 @@ def empty_like(array):
 
 
 @functools.cache
+def _sigmoid_grad_kernel():
+    import cupy
+
+    return cupy.ElementwiseKernel("T g, T y", "T gx", "gx = g * y * ((T)1 - y);", "lucid_sigmoid_grad")
+
+
+def sigmoid_grad(g, y):
+    """``g * y * (1 - y)`` in one launch (three as array operations)."""
+    return _sigmoid_grad_kernel()(g, y)
+
+
+@functools.cache
+def _relu_grad_kernel():
+    import cupy
+
+    # y is 0, positive or NaN; NaN passes g, as in PyTorch (NaN != 0 is true)
+    return cupy.ElementwiseKernel("T g, T y", "T gx", "gx = (y != (T)0) ? g : (T)0;", "lucid_relu_grad")
+
+
+def relu_grad(g, y):
+    """``g`` where ``y != 0``, else 0, in one launch (three as array operations)."""
+    return _relu_grad_kernel()(g, y)
+
+
+@functools.cache
 def _sum_of_product_kernel():
     import cupy
 

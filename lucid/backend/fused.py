@@ -81,6 +81,55 @@ def sigmoid(x: Any) -> Any:
         _core.quiet_float_errors_exit(token)
 
 
+def sigmoid_grad(grad: Any, y: Any) -> Any:
+    """The sigmoid's input gradient :math:`g\\, y (1 - y)` from its output ``y``; one kernel on CuPy.
+
+    Elsewhere (NumPy, the array-API stand-in, Tensors under ``create_graph=True``)
+    the plain formula, in this order.
+
+    Parameters
+    ----------
+    grad, y : array or Tensor
+        :math:`g = \\partial L / \\partial y` and the sigmoid's output, of one shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> lucid.backend.fused.sigmoid_grad(np.array([1.0, 2.0]), np.array([0.5, 0.25]))
+    array([0.25 , 0.375])
+    """
+    kernels = _cupy_kernels(grad)
+    if kernels is not None and _cupy_kernels(y) is not None and grad.shape == y.shape and _one_dtype(grad, y):
+        return kernels.sigmoid_grad(grad, y)
+    return grad * y * (1 - y)
+
+
+def relu_grad(grad: Any, y: Any) -> Any:
+    """ReLU's input gradient from its output: ``grad`` where ``y != 0``, else 0; one kernel on CuPy.
+
+    ``y`` is 0, positive or NaN, so NaN inputs pass the gradient (PyTorch's
+    rule: it is zeroed only where :math:`x \\le 0`).  Elsewhere
+    ``where(y != 0, grad, 0)`` (branch-free on NumPy, see ``backend.where_zero``).
+
+    Parameters
+    ----------
+    grad, y : array or Tensor
+        :math:`g = \\partial L / \\partial y` and ReLU's output, of one shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> lucid.backend.fused.relu_grad(np.array([1.0, 2.0, 3.0]), np.array([0.0, 5.0, np.nan]))
+    array([0., 2., 3.])
+    """
+    kernels = _cupy_kernels(grad)
+    if kernels is not None and _cupy_kernels(y) is not None and grad.shape == y.shape and _one_dtype(grad, y):
+        return kernels.relu_grad(grad, y)
+    return _core.where_zero(y != 0, grad)
+
+
 def sum_of_product(a: Any, b: Any, axis: tuple, keepdims: bool = False) -> Any:
     """``sum(a * b, axis=axis, keepdims=keepdims)``; on CuPy one pass with no product array.
 
