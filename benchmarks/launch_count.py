@@ -90,10 +90,12 @@ def step_counts(batch: int):
     loss_fn = nn.CrossEntropyLoss()
     x = lucid.tensor(rng.standard_normal((batch, 3, 32, 32)).astype(np.float32), device="gpu")
     y = lucid.tensor(rng.integers(0, 10, batch), device="gpu")
-    parts, counts = {}, fake_cupy.collections.Counter()
+    parts, counts, syncs = {}, fake_cupy.collections.Counter(), {}
 
     def part(name, fn):
+        fake_cupy.transfers.clear()
         n, c = count(fn)
+        syncs[name] = {k: v for k, v in fake_cupy.transfers.items() if k != "to_device"}
         parts[name] = n
         counts.update(c)
 
@@ -105,9 +107,11 @@ def step_counts(batch: int):
         part("zero_grad + backward", lambda: (opt.zero_grad(), out["loss"].backward()))
         part("optimizer", opt.step)
 
+    fake_cupy.kernels_seen.clear()
     step()
+    first_step_kernels = len(fake_cupy.kernels_seen)
     step()  # the first AdamW step creates its state: count a later one
-    return parts, counts, len(list(model.parameters()))
+    return parts, counts, syncs, len(list(model.parameters())), first_step_kernels
 
 
 def main() -> None:
@@ -118,10 +122,14 @@ def main() -> None:
     print("Counted on the CPU double of CuPy (tests/fake_cupy): launches, not time.\n")
     print("## Launches per op, float32, recorded (forward; backward of the result with a given dy)\n")
     print(markdown_table(["op", "forward", "backward"], per_op_rows()))
-    parts, counts, n_params = step_counts(args.batch)
+    parts, counts, syncs, n_params, distinct = step_counts(args.batch)
     total = sum(parts.values())
     print(f"\n## SE-CNN training step (issue 20's network, AdamW, batch {args.batch}, {n_params} parameters)\n")
-    print(markdown_table(["part", "launches"], [[k, v] for k, v in parts.items()] + [["whole step", total]]))
+    rows = [[k, v, ", ".join(f"{n} {w}" for w, n in syncs[k].items()) or "none"] for k, v in parts.items()]
+    print(markdown_table(["part", "launches", "reads back to the host (each waits for the GPU)"],
+                         rows + [["whole step", total, ""]]))
+    print(f"\nDistinct kernels the first step uses (call and dtypes; CuPy compiles each on first use, then keeps "
+          f"it in its disk cache): {distinct}")
     print(f"\nMost frequent launches in the step (top {args.top}):\n")
     print(markdown_table(["call", "launches"], [[k, v] for k, v in counts.most_common(args.top)]))
 

@@ -35,10 +35,18 @@ import numpy as np
 
 from .kernels import ElementwiseKernel, ReductionKernel
 
-__all__ = ["install", "launches", "ndarray"]
+__all__ = ["install", "kernels_seen", "launches", "ndarray"]
 
 launches: collections.Counter = collections.Counter()  # name of the call -> kernel launches, since the last clear
-transfers: collections.Counter = collections.Counter()  # "to_device" / "to_host" -> number of copies
+transfers: collections.Counter = collections.Counter()  # "to_device", and each way of reading back (a host sync)
+kernels_seen: set = set()  # (call, dtypes): roughly the distinct kernels CuPy compiles (on first use, then cached)
+
+
+def _launch(name: str, *arrays) -> None:
+    """Count one kernel launch of ``name`` on arrays of these dtypes."""
+    launches[name] += 1
+    kernels_seen.add((name,) + tuple(str(a) if isinstance(a, np.dtype) else str(getattr(a, "dtype", type(a).__name__))
+                                     for a in arrays))
 
 _REFUSED_NUMPY = (
     "Unsupported type <class 'numpy.ndarray'>: the CuPy double refuses a NumPy array as an operand "
@@ -98,11 +106,11 @@ def _wrap(value: Any, inputs: list, name: str, count: bool = True) -> Any:
     """NumPy results -> fake arrays (scalars of array functions become 0-d arrays, as in CuPy); count launches."""
     if isinstance(value, np.ndarray):
         if count and not any(np.shares_memory(value, a) for a in inputs if a.size and value.size):
-            launches[name] += 1
+            _launch(name, value, *inputs)
         return ndarray._of(value)
     if isinstance(value, np.generic):
         if count:
-            launches[name] += 1
+            _launch(name, value, *inputs)
         return ndarray._of(np.asarray(value))
     if isinstance(value, tuple):
         return tuple(_wrap(v, inputs, name, count) for v in value)
@@ -119,7 +127,7 @@ def _wrap_function(name: str, fn) -> Any:
         raw_args, raw_kwargs = _unwrap(args), {k: _unwrap(v) for k, v in kwargs.items()}
         result = fn(*raw_args, **raw_kwargs)
         if out is not None:
-            launches[name] += 1
+            _launch(name, *_arrays_in(raw_args))
             return out
         return _wrap(result, _arrays_in(raw_args) + _arrays_in(list(raw_kwargs.values())), name, count=not free)
 
@@ -168,7 +176,7 @@ class ndarray:
 
     # ------------------------------------------------------------------ CuPy's own surface
     def get(self, stream=None, order="C", out=None):
-        transfers["to_host"] += 1
+        transfers["get"] += 1
         return np.array(self._a, order=order)
 
     @property
@@ -209,27 +217,32 @@ class ndarray:
     def __str__(self):
         return str(self._a)
 
-    def __bool__(self):
+    def __bool__(self):  # reads the device: a synchronisation
+        transfers["bool"] += 1
         return bool(self._a)
 
-    def __float__(self):
+    def __float__(self):  # reads the device: a synchronisation
+        transfers["float"] += 1
         return float(self._a)
 
-    def __int__(self):
+    def __int__(self):  # reads the device: a synchronisation
+        transfers["int"] += 1
         return int(self._a)
 
-    def __complex__(self):
+    def __complex__(self):  # reads the device: a synchronisation
+        transfers["complex"] += 1
         return complex(self._a)
 
     def __index__(self):
+        transfers["index"] += 1
         return self._a.__index__()
 
     def item(self):
-        transfers["to_host"] += 1
+        transfers["item"] += 1
         return self._a.item()
 
     def tolist(self):
-        transfers["to_host"] += 1
+        transfers["tolist"] += 1
         return self._a.tolist()
 
     def __getitem__(self, key):
@@ -238,7 +251,7 @@ class ndarray:
         return _wrap(result, [self._a], "getitem")
 
     def __setitem__(self, key, value):
-        launches["setitem"] += 1
+        _launch("setitem", self._a, _unwrap(value))
         self._a[_unwrap(key)] = _unwrap(value)
 
     def __getattr__(self, name):  # methods: astype, reshape, sum, copy, ...
@@ -251,13 +264,13 @@ class ndarray:
         def method(*args, **kwargs):
             result = attr(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()})
             if name == "fill":
-                launches["fill"] += 1
+                _launch("fill", self._a)
             return _wrap(result, [self._a], name, count=name not in _NO_LAUNCH)
 
         return method
 
     def __deepcopy__(self, memo):
-        launches["copy"] += 1
+        _launch("copy", self._a)
         return ndarray._of(self._a.copy())
 
     def __reduce__(self):
@@ -286,7 +299,7 @@ def _binary(op_name: str, reflected: bool = False, inplace: bool = False):
         if isinstance(other, (list, tuple)):
             return NotImplemented
         raw = _unwrap(other)
-        launches[op_name] += 1
+        _launch(op_name, self._a, raw)
         if inplace:
             fn(self._a, raw, out=self._a)
             return self
@@ -314,7 +327,7 @@ def _unary(np_name: str):
     fn = getattr(np, np_name)
 
     def method(self):
-        launches[np_name] += 1
+        _launch(np_name, self._a)
         return ndarray._of(np.asarray(fn(self._a)))
 
     return method
@@ -331,7 +344,7 @@ def asarray(a, dtype=None, order=None, blocking=False):
     if type(a) is ndarray:
         if dtype is None or np.dtype(dtype) == a.dtype:
             return a
-        launches["astype"] += 1
+        _launch("astype", a._a, np.dtype(dtype))
         return ndarray._of(a._a.astype(dtype))
     transfers["to_device"] += 1
     return ndarray._of(np.array(a, dtype=dtype, order=order or "K", copy=True))
@@ -339,7 +352,7 @@ def asarray(a, dtype=None, order=None, blocking=False):
 
 def array(obj, dtype=None, copy=True, order="K", ndmin=0):
     if type(obj) is ndarray:
-        launches["copy"] += 1
+        _launch("copy", obj._a)
         return ndarray._of(np.array(obj._a, dtype=dtype, copy=True, order=order, ndmin=ndmin))
     transfers["to_device"] += 1
     return ndarray._of(np.array(_unwrap(obj) if not isinstance(obj, np.ndarray) else obj, dtype=dtype, copy=True,
@@ -386,13 +399,13 @@ def sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=Fa
 
 def scatter_add(a, slices, value):
     """``cupyx.scatter_add``: ``a[slices] += value`` with repeated indices accumulating (one launch)."""
-    launches["scatter_add"] += 1
+    _launch("scatter_add", a._a)
     np.add.at(a._a, _unwrap(slices), _unwrap(value))
 
 
 def expit(x):
-    launches["expit"] += 1
     raw = _unwrap(x)
+    _launch("expit", raw)
     with np.errstate(over="ignore"):
         return ndarray._of(np.asarray(1.0 / (1.0 + np.exp(-raw))).astype(raw.dtype, copy=False))
 

@@ -186,10 +186,10 @@ class ElementwiseKernel:
         return "\n".join(lines)
 
     def __call__(self, *args, size=None, **kwargs):
-        from . import launches, ndarray
+        from . import _launch, ndarray
 
         types, shape, outs = _prepare(self.in_params, self.out_params, args, self.name)
-        launches[self.name] += 1
+        _launch(self.name, *types.values())
         ins = args[: len(self.in_params)]
         scalar_flags = [type(a) is not ndarray for a in ins]
         for p, a in zip(self.in_params + self.out_params, list(ins) + outs):
@@ -272,7 +272,7 @@ class ReductionKernel:
         return "\n".join(lines)
 
     def __call__(self, *args, axis=None, keepdims=False, out=None, **kwargs):
-        from . import launches, ndarray
+        from . import _launch, ndarray
 
         if len(args) != len(self.in_params):
             raise TypeError(f"Wrong number of arguments for {self.name!r}")
@@ -298,7 +298,7 @@ class ReductionKernel:
         out_param = self.out_params[0]
         result = np.zeros(m, _param_dtype(out_param, types))
         buffers.append(result)
-        launches[self.name] += 1
+        _launch(self.name, *types.values())
         if m:
             lib = _library(self._source(types))
             pointers = (ctypes.c_void_p * len(buffers))(*[b.ctypes.data for b in buffers])
