@@ -14,8 +14,9 @@ that differ between libraries live here and nowhere else:
 * a few fast paths that only NumPy has (``einsum``);
 * fused primitives (:mod:`lucid.backend.fused`): one GPU kernel where a
   plain formulation would launch several (the optimizer updates, sigmoid,
-  the sum of a product), each with its plain array-API formulation beside it.
-  Their CuPy kernels are in :mod:`lucid.backend.cupy_kernels`.
+  the sum of a product, batch norm's steps, col2im, max pooling), each with
+  its plain array-API formulation beside it.  Their CuPy kernels are in
+  :mod:`lucid.backend.cupy_kernels`.
 
 CuPy is imported lazily, the first time the GPU is asked for, so
 ``import lucid`` works on machines without it.  Only modules of this

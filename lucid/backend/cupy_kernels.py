@@ -14,6 +14,11 @@ the CPU test suite can import this module.  CuPy
 compiles each kernel on first use (about a second each) and keeps the
 binary in its on-disk cache (``~/.cupy/kernel_cache``), so later runs start
 fast.
+
+Checked without a GPU: ``LUCID_FAKE_CUPY=1 pytest -m gpu`` runs every kernel
+here through ``tests/fake_cupy`` (the same snippets compiled with g++, under
+CuPy's calling rules), and ``tests/fake_cupy/nvcc_check.py`` compiles them
+as CUDA with nvcc.
 """
 from __future__ import annotations
 
