@@ -353,6 +353,42 @@ def max_pool_grad(g, arg, x_shape, kernel, stride, dilation, pads, channels_last
     return gx
 
 
+# Convolution forward: im2col in one kernel, one thread per element of the (G, N*OH*OW, KH*KW*C/G) column
+# matrix (rows channels-last, columns in (kernel row, kernel column, channel) order).  Reads x by its elements'
+# C order (raw), so any layout works; zero padding is a test, not a padded copy of the input.
+_IM2COL_BODY = """
+const ptrdiff_t K = KH * KW * CG, M = N * OH * OW;
+const ptrdiff_t k = i % K, row = (i / K) % M, grp = i / (K * M);
+const ptrdiff_t cin = k % CG, b = (k / CG) % KW, a = k / (CG * KW);
+const ptrdiff_t ow = row % OW, oh = (row / OW) % OH, n = row / (OW * OH);
+const ptrdiff_t r = oh * sh + a * dh - top, s = ow * sw + b * dw - left;
+cols = (r >= 0 && r < H && s >= 0 && s < W) ? x[((n * (CG * G) + grp * CG + cin) * H + r) * W + s] : (T)0;
+"""
+
+
+@functools.cache
+def _im2col_kernel():
+    import cupy
+
+    sizes = "int64 N, int64 H, int64 W, int64 G, int64 CG, int64 OH, int64 OW, int64 KH, int64 KW"
+    geometry = "int64 sh, int64 sw, int64 dh, int64 dw, int64 top, int64 left"
+    return cupy.ElementwiseKernel(f"raw T x, {sizes}, {geometry}", "T cols", _IM2COL_BODY, "lucid_im2col")
+
+
+def im2col(x, groups, out_hw, kernel, stride, dilation, top, left):
+    """The column matrix ``(G, N*OH*OW, KH*KW*C/G)`` of a convolution's input ``x`` (N, C, H, W): one launch."""
+    import cupy
+    import numpy
+
+    n, c, h, w = x.shape
+    oh, ow = out_hw
+    kh, kw = kernel
+    cols = cupy.empty((groups, n * oh * ow, kh * kw * (c // groups)), dtype=x.dtype)
+    values = (n, h, w, groups, c // groups, oh, ow, kh, kw, *stride, *dilation, top, left)
+    _im2col_kernel()(x, *(numpy.int64(v) for v in values), cols)
+    return cols
+
+
 # Convolution backward: the input gradient gathered from the column gradient, one thread per input element.
 # cols is the (G, N*OH*OW, KH*KW*C/G) product G @ W (C order); gx is (N, H, W, C), the unpadded input's
 # channels-last layout.  Each element adds the taps whose window covers it, in the order (kernel row, kernel

@@ -418,6 +418,45 @@ def normalize_grad_coefficients(inv_std: Any, weight: Any, sum_gx: Any, sum_g: A
 
 
 # ----------------------------------------------------------------------------- convolution
+def conv_columns(x: Any, groups: int, out_hw: tuple, kernel: tuple, stride: tuple, dilation: tuple,
+                 pads: tuple) -> Any:
+    """A convolution's column matrix (im2col) in one kernel on CuPy; None for other arrays.
+
+    ``(G, N*OH*OW, KH*KW*C/G)``: row ``(n, oh, ow)`` holds the window at that
+    output pixel, in (kernel row, kernel column, channel) order, as
+    :mod:`lucid.nn.functional.conv` builds it.  The NumPy path copies the input
+    once into a zero-padded channels-last buffer and then copies a strided
+    view of its windows (two fills and two copies: four launches on a GPU);
+    here each element is read from the input directly, padding being a test.
+
+    Parameters
+    ----------
+    x : array
+        ``(N, C, H, W)``, any memory layout.
+    groups : int
+        Groups ``G`` of the convolution.
+    out_hw, kernel, stride, dilation : tuple of int
+        ``(OH, OW)``, ``(KH, KW)``, and the steps between windows and between taps.
+    pads : tuple of int
+        ``(top, bottom, left, right)`` zero padding.
+
+    Returns
+    -------
+    array or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lucid
+    >>> lucid.backend.fused.conv_columns(np.ones((1, 1, 3, 3)), 1, (3, 3), (3, 3), (1, 1), (1, 1), (1, 1, 1, 1)) is None
+    True
+    """
+    kernels = _cupy_kernels(x)
+    if kernels is None:
+        return None
+    return kernels.im2col(x, groups, out_hw, kernel, stride, dilation, pads[0], pads[2])
+
+
 def conv_input_grad(cols: Any, n: int, h: int, w: int, c: int, groups: int, out_hw: tuple, kernel: tuple,
                     stride: tuple, dilation: tuple, pads: tuple) -> Any:
     """A convolution's input gradient from its column gradient, in one kernel on CuPy; None elsewhere.

@@ -289,7 +289,9 @@ class Conv2d(Function):
         hp, wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
         oh = _out_size(hp, 0, kh, stride[0], dilation[0])
         ow = _out_size(wp, 0, kw, stride[1], dilation[1])
-        cols = _conv_columns(x, (kh, kw), stride, dilation, pads, g, (oh, ow))
+        cols = fused.conv_columns(x, g, (oh, ow), (kh, kw), stride, dilation, pads)  # CuPy: one kernel
+        if cols is None:
+            cols = _conv_columns(x, (kh, kw), stride, dilation, pads, g, (oh, ow))
         wmat = _kernel_matrix(weight, g)
         y = xp.matmul(cols, backend.mT(wmat))  # (G, N*OH*OW, O/G)
         # channels-last result viewed as (N, O, OH, OW): no copy when G == 1
