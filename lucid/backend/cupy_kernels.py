@@ -259,6 +259,28 @@ def normalize_grad_coefficients(inv_std, weight, sum_gx, sum_g, m):
     return _normalize_grad_coefficients_kernel()(inv_std, weight, sum_gx, sum_g, inv_std.dtype.type(m))
 
 
+def _for_each_window_covering(body: str) -> str:
+    """CUDA loop: ``body`` once per tap ``(a, b)`` whose window (at output ``(r, s)``) covers input ``(row, col)``.
+
+    The gather form of a window sum's adjoint (col2im, max pooling's
+    backward): taps in (kernel row, kernel column) order, the order in which the
+    NumPy paths add them.
+    """
+    return """
+for (ptrdiff_t a = 0; a < KH; ++a) {
+    ptrdiff_t r = row + top - a * dh;
+    if (r < 0 || r % sh != 0 || r / sh >= OH) continue;
+    r /= sh;
+    for (ptrdiff_t b = 0; b < KW; ++b) {
+        ptrdiff_t s = col + left - b * dw;
+        if (s < 0 || s % sw != 0 || s / sw >= OW) continue;
+        s /= sw;
+""" + body + """
+    }
+}
+"""
+
+
 # Max pooling, one kernel launch each way: one thread per output (forward) or per input element (backward)
 # walks the window's taps in order.  NaN counts as the largest value and the last NaN tap of a window keeps
 # its gradient (PyTorch's CPU rule, which lucid gives on every device); otherwise a strictly larger tap wins,
@@ -287,18 +309,10 @@ for (ptrdiff_t a = 0; a < KH; ++a) {
 _MAX_POOL_GRAD_BODY = """
 const ptrdiff_t col = i % W, row = (i / W) % H, nc = i / (W * H);
 T acc = 0;
-for (ptrdiff_t a = 0; a < KH; ++a) {
-    ptrdiff_t r = row + top - a * dh;
-    if (r < 0 || r % sh != 0 || r / sh >= OH) continue;
-    r /= sh;
-    for (ptrdiff_t b = 0; b < KW; ++b) {
-        ptrdiff_t s = col + left - b * dw;
-        if (s < 0 || s % sw != 0 || s / sw >= OW) continue;
-        s /= sw;
+""" + _for_each_window_covering("""
         const ptrdiff_t o = (nc * OH + r) * OW + s;
         if (arg[o] == a * KW + b) acc += g[o];
-    }
-}
+""") + """
 gx = acc;
 """
 
@@ -398,17 +412,9 @@ const ptrdiff_t c = i % C, rest = i / C;
 const ptrdiff_t col = rest % W, row = (rest / W) % H, n = rest / (W * H);
 const ptrdiff_t grp = c / CG, cin = c % CG;
 T acc = 0;
-for (ptrdiff_t a = 0; a < KH; ++a) {
-    ptrdiff_t r = row + top - a * dh;
-    if (r < 0 || r % sh != 0 || r / sh >= OH) continue;
-    r /= sh;
-    for (ptrdiff_t b = 0; b < KW; ++b) {
-        ptrdiff_t s = col + left - b * dw;
-        if (s < 0 || s % sw != 0 || s / sw >= OW) continue;
-        s /= sw;
+""" + _for_each_window_covering("""
         acc += cols[(((grp * N + n) * OH + r) * OW + s) * (KH * KW * CG) + (a * KW + b) * CG + cin];
-    }
-}
+""") + """
 gx = acc;
 """
 

@@ -482,7 +482,8 @@ def _build() -> dict[str, types.ModuleType]:
     special.expit = expit
     scipy.special = special
     cupyx.scipy = scipy
-    return {"cupy": cupy, "cupy.cuda": cuda, "cupy.cuda.device": device, "cupy.cuda.runtime": runtime, "cupy.linalg": linalg,
+    return {"cupy": cupy, "cupy.cuda": cuda, "cupy.cuda.device": device, "cupy.cuda.runtime": runtime,
+            "cupy.linalg": linalg,
             "cupy.fft": fft, "cupy.lib": lib, "cupy.lib.stride_tricks": stride_tricks, "cupyx": cupyx,
             "cupyx.scipy": scipy, "cupyx.scipy.special": special}
 

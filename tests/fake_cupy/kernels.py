@@ -254,7 +254,8 @@ class ReductionKernel:
         for k, p in enumerate(self.in_params):
             lines.append(f"  const {p.c}* {p.name}_ptr = (const {p.c}*)_p[{k}];")
         lines.append(f"  {out.c}* {out.name}_ptr = ({out.c}*)_p[{len(self.in_params)}];")
-        lines.append(f"  auto _reduce = [](_type_reduce a, _type_reduce b) {{ return (_type_reduce)({self.reduce_expr}); }};")
+        lines.append("  auto _reduce = [](_type_reduce a, _type_reduce b) "
+                     f"{{ return (_type_reduce)({self.reduce_expr}); }};")
         lines.append("  _type_reduce _part[512];")
         lines.append("  for (long long _j = 0; _j < _m; ++_j) {")
         lines.append(f"    for (int _t = 0; _t < 512; ++_t) _part[_t] = ({self.identity});")
