@@ -149,3 +149,15 @@ def test_loss_errors():
         F.l1_loss(lucid.zeros(2), lucid.zeros(3))
     with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\]"):
         nn.CrossEntropyLoss(label_smoothing=1.5)
+
+
+def test_bad_class_indices_and_probabilities_raise_on_every_device(device):
+    """Not only on the CPU: on a GPU a row with an out-of-range class would silently leave the mean."""
+    logits = lucid.tensor(np.zeros((3, 4), dtype=np.float32), device=device)
+    for target in ([0, 4, 1], [-1, 0, 0], [0, 0, 7]):
+        with pytest.raises(IndexError, match=r"outside \[0, 3\]"):
+            F.cross_entropy(logits, lucid.tensor(target, device=device))
+    assert np.isfinite(F.cross_entropy(logits, lucid.tensor([0, -100, 3], device=device)).item())  # ignore_index
+    for p in ([0.5, 1.5], [-0.1, 0.5]):
+        with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
+            F.binary_cross_entropy(lucid.tensor(p, device=device), lucid.tensor([1.0, 0.0], device=device))

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from lucid import backend
 from lucid.autograd.function import Function
 from lucid.ops import activation, compare, elementwise
@@ -175,8 +177,10 @@ def _class_mask(input: Tensor, target: Tensor, weight, ignore_index: int, fn: st
     valid = t != ignore_index
     hit = xp.logical_and(t[..., None] == classes, valid[..., None])  # (N, d..., C), no row for ignored targets
     mask = xp.astype(hit, input.data.dtype)
-    # a valid target inside [0, C) hits exactly one class: fewer hits than valid targets means one is outside
-    outside = backend.device_of(t) == "cpu" and int(xp.sum(valid)) != int(xp.sum(hit))
+    # a valid target inside [0, C) hits a class: a valid target that hits none is outside.  On a GPU this
+    # reads one flag back (a synchronisation): the price of an error instead of a wrong loss (such a row
+    # would silently drop out of the mean; PyTorch CUDA stops with a device-side assert).
+    outside = bool(xp.any(xp.logical_and(valid, xp.logical_not(xp.any(hit, axis=-1)))))
     if weight is not None:
         w = tensor_arg(weight, "weight")
         if w.shape != (c,):
@@ -185,9 +189,10 @@ def _class_mask(input: Tensor, target: Tensor, weight, ignore_index: int, fn: st
     if input.ndim > 1:  # move the class axis to position 1
         mask = xp.permute_dims(mask, (0, mask.ndim - 1) + tuple(range(1, mask.ndim - 1)))
     if outside:
-        bad = xp.logical_and(valid, xp.logical_or(t < 0, t >= c))
+        host = np.asarray(backend.to_host(t))
+        bad = host[(host != ignore_index) & ((host < 0) | (host >= c))]
         raise IndexError(f"{fn}: target holds class indices outside [0, {c - 1}] (and not ignore_index="
-                         f"{ignore_index}), got {sorted(set(t[bad].tolist()))[:5]}")
+                         f"{ignore_index}), got {sorted(set(bad.tolist()))[:5]}")
     return mask
 
 
@@ -530,10 +535,14 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") ->
     p, y = tensor_arg(input, "input"), tensor_arg(target, "target")
     _check_reduction(reduction, "binary_cross_entropy")
     _same_shape(p, y, "binary_cross_entropy")
-    outside = (p.data < 0) | (p.data > 1) if backend.device_of(p.data) == "cpu" else None  # NaN propagates
-    if outside is not None and outside.any():
+    xp = backend.xp_of(p.data)
+    # NaN propagates (it is neither < 0 nor > 1).  On a GPU the test reads one flag back (a synchronisation):
+    # an error rather than a NaN loss, as PyTorch CUDA stops with a device-side assert.
+    if bool(xp.any(xp.logical_or(p.data < 0, p.data > 1))):
+        host = np.asarray(backend.to_host(p.data))
+        bad = host[(host < 0) | (host > 1)]
         raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got values such as "
-                         f"{p.data[outside].ravel()[:3].tolist()}; for logits use binary_cross_entropy_with_logits")
+                         f"{bad.ravel()[:3].tolist()}; for logits use binary_cross_entropy_with_logits")
     loss = BinaryCrossEntropy.apply(p, y)
     if weight is not None:
         loss = loss * tensor_arg(weight, "weight")
