@@ -16,6 +16,7 @@ they are for.  No timing here: the device is not real.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -81,6 +82,23 @@ def per_op_rows() -> list[list[object]]:
     return rows
 
 
+def se_traffic(shape=(16, 64, 56, 56)) -> list[list[object]]:
+    """SE block launches and memory traffic, in traversals of x (reads and writes of x-sized arrays)."""
+    lucid.random.seed(0)
+    se = nn.SEModule(shape[1], 16).to("gpu")
+    rng = np.random.default_rng(0)
+    x = lucid.tensor(rng.standard_normal(shape, dtype=np.float32), device="gpu", requires_grad=True)
+    dy = lucid.tensor(rng.standard_normal(shape, dtype=np.float32), device="gpu")
+    rows = []
+    for name, fn, bound in (("forward", lambda: se(x), 3), ("forward+backward", lambda: se(x).backward(dy), 7)):
+        fake_cupy.traffic.clear()
+        with lucid.no_grad() if name == "forward" else contextlib.nullcontext():
+            launches, _ = count(fn)
+        traversals = sum(fake_cupy.traffic.values()) / x.data.nbytes
+        rows.append([name, launches, f"{traversals:.2f}", bound, f"{traversals / bound:.2f}x"])
+    return rows
+
+
 def step_counts(batch: int):
     lucid.random.seed(0)
     rng = np.random.default_rng(batch)
@@ -122,6 +140,10 @@ def main() -> None:
     print("Counted on the CPU double of CuPy (tests/fake_cupy): launches, not time.\n")
     print("## Launches per op, float32, recorded (forward; backward of the result with a given dy)\n")
     print(markdown_table(["op", "forward", "backward"], per_op_rows()))
+    print("\n## SE block (16, 64, 56, 56), r = 16: launches and memory traffic in traversals of x\n")
+    print("A hand-fused SE reads and writes x-sized arrays 3 times forward, 7 times forward+backward: the copy")
+    print("bound of issue 20 (the traffic count is the same for every shape of this size or larger).\n")
+    print(markdown_table(["pass", "launches", "traversals of x", "copy bound", "/ bound"], se_traffic()))
     parts, counts, syncs, n_params, distinct = step_counts(args.batch)
     total = sum(parts.values())
     print(f"\n## SE-CNN training step (issue 20's network, AdamW, batch {args.batch}, {n_params} parameters)\n")

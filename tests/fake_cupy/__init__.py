@@ -35,18 +35,34 @@ import numpy as np
 
 from .kernels import ElementwiseKernel, ReductionKernel
 
-__all__ = ["install", "kernels_seen", "launches", "ndarray"]
+__all__ = ["install", "kernels_seen", "launches", "ndarray", "traffic"]
 
 launches: collections.Counter = collections.Counter()  # name of the call -> kernel launches, since the last clear
 transfers: collections.Counter = collections.Counter()  # "to_device", and each way of reading back (a host sync)
 kernels_seen: set = set()  # (call, dtypes): roughly the distinct kernels CuPy compiles (on first use, then cached)
 
 
-def _launch(name: str, *arrays) -> None:
-    """Count one kernel launch of ``name`` on arrays of these dtypes."""
+traffic: collections.Counter = collections.Counter()  # name of the call -> bytes it reads and writes (estimate)
+
+
+def _extent(a) -> int:
+    """Bytes of memory behind a NumPy array (a broadcast axis, stride 0, counts once)."""
+    if not isinstance(a, np.ndarray):
+        return 0
+    n = a.itemsize
+    for size, stride in zip(a.shape, a.strides):
+        if stride:
+            n *= size
+    return n
+
+
+def _launch(name: str, *arrays, dtypes=None) -> None:
+    """Count one kernel launch of ``name`` on ``arrays`` (the bytes it moves; their dtypes name the kernel)."""
     launches[name] += 1
-    kernels_seen.add((name,) + tuple(str(a) if isinstance(a, np.dtype) else str(getattr(a, "dtype", type(a).__name__))
-                                     for a in arrays))
+    traffic[name] += sum(_extent(a) for a in arrays)
+    if dtypes is None:
+        dtypes = [getattr(a, "dtype", type(a).__name__) for a in arrays]
+    kernels_seen.add((name,) + tuple(str(d) for d in dtypes))
 
 _REFUSED_NUMPY = (
     "Unsupported type <class 'numpy.ndarray'>: the CuPy double refuses a NumPy array as an operand "
@@ -127,7 +143,7 @@ def _wrap_function(name: str, fn) -> Any:
         raw_args, raw_kwargs = _unwrap(args), {k: _unwrap(v) for k, v in kwargs.items()}
         result = fn(*raw_args, **raw_kwargs)
         if out is not None:
-            _launch(name, *_arrays_in(raw_args))
+            _launch(name, *_arrays_in(raw_args), _unwrap(out))
             return out
         return _wrap(result, _arrays_in(raw_args) + _arrays_in(list(raw_kwargs.values())), name, count=not free)
 
@@ -251,7 +267,8 @@ class ndarray:
         return _wrap(result, [self._a], "getitem")
 
     def __setitem__(self, key, value):
-        _launch("setitem", self._a, _unwrap(value))
+        region = self._a[_unwrap(key)]
+        _launch("setitem", region if isinstance(region, np.ndarray) else self._a[...], _unwrap(value))
         self._a[_unwrap(key)] = _unwrap(value)
 
     def __getattr__(self, name):  # methods: astype, reshape, sum, copy, ...
@@ -270,7 +287,7 @@ class ndarray:
         return method
 
     def __deepcopy__(self, memo):
-        _launch("copy", self._a)
+        _launch("copy", self._a, self._a)
         return ndarray._of(self._a.copy())
 
     def __reduce__(self):
@@ -299,12 +316,13 @@ def _binary(op_name: str, reflected: bool = False, inplace: bool = False):
         if isinstance(other, (list, tuple)):
             return NotImplemented
         raw = _unwrap(other)
-        _launch(op_name, self._a, raw)
         if inplace:
+            _launch(op_name, self._a, raw, self._a)  # the inputs read and the output written
             fn(self._a, raw, out=self._a)
             return self
-        result = fn(raw, self._a) if reflected else fn(self._a, raw)
-        return ndarray._of(np.asarray(result))
+        result = np.asarray(fn(raw, self._a) if reflected else fn(self._a, raw))
+        _launch(op_name, self._a, raw, result)
+        return ndarray._of(result)
 
     return method
 
@@ -327,7 +345,7 @@ def _unary(np_name: str):
     fn = getattr(np, np_name)
 
     def method(self):
-        _launch(np_name, self._a)
+        _launch(np_name, self._a, self._a)
         return ndarray._of(np.asarray(fn(self._a)))
 
     return method
@@ -344,7 +362,7 @@ def asarray(a, dtype=None, order=None, blocking=False):
     if type(a) is ndarray:
         if dtype is None or np.dtype(dtype) == a.dtype:
             return a
-        _launch("astype", a._a, np.dtype(dtype))
+        _launch("astype", a._a, a._a, dtypes=[a._a.dtype, np.dtype(dtype)])
         return ndarray._of(a._a.astype(dtype))
     transfers["to_device"] += 1
     return ndarray._of(np.array(a, dtype=dtype, order=order or "K", copy=True))
@@ -352,7 +370,7 @@ def asarray(a, dtype=None, order=None, blocking=False):
 
 def array(obj, dtype=None, copy=True, order="K", ndmin=0):
     if type(obj) is ndarray:
-        _launch("copy", obj._a)
+        _launch("copy", obj._a, obj._a)
         return ndarray._of(np.array(obj._a, dtype=dtype, copy=True, order=order, ndmin=ndmin))
     transfers["to_device"] += 1
     return ndarray._of(np.array(_unwrap(obj) if not isinstance(obj, np.ndarray) else obj, dtype=dtype, copy=True,
@@ -405,7 +423,7 @@ def scatter_add(a, slices, value):
 
 def expit(x):
     raw = _unwrap(x)
-    _launch("expit", raw)
+    _launch("expit", raw, raw)  # reads x, writes a result of its size
     with np.errstate(over="ignore"):
         return ndarray._of(np.asarray(1.0 / (1.0 + np.exp(-raw))).astype(raw.dtype, copy=False))
 

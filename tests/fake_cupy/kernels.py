@@ -189,7 +189,6 @@ class ElementwiseKernel:
         from . import _launch, ndarray
 
         types, shape, outs = _prepare(self.in_params, self.out_params, args, self.name)
-        _launch(self.name, *types.values())
         ins = args[: len(self.in_params)]
         scalar_flags = [type(a) is not ndarray for a in ins]
         for p, a in zip(self.in_params + self.out_params, list(ins) + outs):
@@ -219,6 +218,8 @@ class ElementwiseKernel:
             keep.append((o, buf))
             raw_sizes.append(np.array([o.size if p.raw else 0], dtype=np.int64))
         buffers += raw_sizes
+        _launch(self.name, *[a._a for a in ins if type(a) is ndarray], *[o._a for o in results],
+                dtypes=types.values())
         n = int(np.prod(shape, dtype=np.int64))
         if n:
             lib = _library(self._source(types, scalar_flags))
@@ -299,7 +300,7 @@ class ReductionKernel:
         out_param = self.out_params[0]
         result = np.zeros(m, _param_dtype(out_param, types))
         buffers.append(result)
-        _launch(self.name, *types.values())
+        _launch(self.name, *[a._a for a in args if type(a) is ndarray], result, dtypes=types.values())
         if m:
             lib = _library(self._source(types))
             pointers = (ctypes.c_void_p * len(buffers))(*[b.ctypes.data for b in buffers])
