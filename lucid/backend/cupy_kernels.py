@@ -8,9 +8,8 @@ written as the same formula as the NumPy path in ``fused.py``, line for line,
 so the two read side by side; they agree to float rounding (the GPU compiler
 may fuse a multiply and an add into one FMA).
 
-CuPy is imported inside the functions (and ``fused.py`` imports this module
-only when it meets a CuPy array), so ``import lucid`` never loads CuPy and
-the CPU test suite can import this module.  CuPy
+CuPy is imported inside the functions, so importing this module (as
+``fused.py`` does) never loads CuPy: ``import lucid`` does not need it.  CuPy
 compiles each kernel on first use (about a second each) and keeps the
 binary in its on-disk cache (``~/.cupy/kernel_cache``), so later runs start
 fast.

@@ -26,15 +26,12 @@ from typing import Any
 import numpy as np
 
 import lucid.backend as _core
+from lucid.backend import cupy_kernels  # imports CuPy only inside its functions, when a kernel is first built
 
 
 def _cupy_kernels(array: Any):
-    """The CuPy kernels module when ``array`` is a CuPy array, else None (imports CuPy only then)."""
-    if _core._is_cupy(array):
-        from lucid.backend import cupy_kernels
-
-        return cupy_kernels
-    return None
+    """The CuPy kernels module when ``array`` is a CuPy array, else None."""
+    return cupy_kernels if _core._is_cupy(array) else None
 
 
 # ----------------------------------------------------------------------------- activations and reductions
