@@ -8,7 +8,9 @@ On a GPU a small op costs its launches (15-20 us each on an H200, measured in
 launch-bound cases are made of.  This script plays CuPy with ``tests/fake_cupy``
 (each ufunc, reduction, copy, fill, ``setitem``, in-place operator and fused
 kernel counts one launch; views count none) and runs lucid's CuPy code paths,
-fused kernels included, on the CPU.  The counts approximate CuPy's: a cuBLAS
+fused kernels included, on the CPU.  ``--host-time`` also measures lucid's own
+Python time per step on that path (the step's wall time minus the time spent
+inside the double): the host cost a GPU step pays besides CuPy's calls.  The counts approximate CuPy's: a cuBLAS
 product or a CuPy reduction may be more than one kernel, and a memset is not a
 kernel; they are exact enough to compare two versions of lucid, which is what
 they are for.  No timing here: the device is not real.
@@ -99,6 +101,84 @@ def se_traffic(shape=(16, 64, 56, 56)) -> list[list[object]]:
     return rows
 
 
+def _time_inside_the_double() -> dict:
+    """Wrap every entry point of the CuPy double so the time spent inside it is added up.
+
+    What is left of a step's wall time is lucid's own Python (the engine, the ops,
+    the modules), the host cost a GPU step pays on top of CuPy's own per-call cost.
+    Returns the running totals (``inside`` seconds, ``calls``).
+    """
+    import functools
+    import time
+
+    from fake_cupy import kernels
+
+    state = {"depth": 0, "start": 0.0, "inside": 0.0, "calls": 0}
+
+    def timed(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            if state["depth"] == 0:
+                state["start"] = time.perf_counter()
+                state["calls"] += 1
+            state["depth"] += 1
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                state["depth"] -= 1
+                if state["depth"] == 0:
+                    state["inside"] += time.perf_counter() - state["start"]
+        return wrapper
+
+    for name in ("cupy", "cupyx", "cupyx.scipy.special", "cupy.lib.stride_tricks"):
+        module = sys.modules[name]
+        for attr, value in list(vars(module).items()):
+            if callable(value) and not isinstance(value, type) and not attr.startswith("_"):
+                setattr(module, attr, timed(value))
+    skip = {"__init__", "__slots__", "_of", "__weakref__", "__array_ufunc__", "__array_priority__", "__hash__"}
+    for attr, value in list(vars(fake_cupy.ndarray).items()):
+        if attr in skip:
+            continue
+        if isinstance(value, property):
+            setattr(fake_cupy.ndarray, attr, property(timed(value.fget)))
+        elif callable(value):
+            setattr(fake_cupy.ndarray, attr, timed(value))
+    for kind in (kernels.ElementwiseKernel, kernels.ReductionKernel):
+        kind.__call__ = timed(kind.__call__)
+    return state
+
+
+def host_time(batch: int = 2, steps: int = 30) -> tuple[float, int]:
+    """Median over ``steps`` SE-CNN training steps of lucid's own Python time (s), and calls into CuPy."""
+    import time
+
+    state = _time_inside_the_double()
+    lucid.random.seed(0)
+    rng = np.random.default_rng(0)
+    model = lucid_cifar_secnn(se=True).to("gpu")
+    opt = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
+    loss_fn = nn.CrossEntropyLoss()
+    x = lucid.tensor(rng.standard_normal((batch, 3, 32, 32)).astype(np.float32), device="gpu")
+    y = lucid.tensor(rng.integers(0, 10, batch), device="gpu")
+
+    def step():
+        loss = loss_fn(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    for _ in range(5):
+        step()
+    samples = []
+    for _ in range(steps):
+        state["inside"], state["calls"] = 0.0, 0
+        start = time.perf_counter()
+        step()
+        samples.append((time.perf_counter() - start - state["inside"], state["calls"]))
+    samples.sort()
+    return samples[len(samples) // 2]
+
+
 def step_counts(batch: int):
     lucid.random.seed(0)
     rng = np.random.default_rng(batch)
@@ -136,6 +216,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--top", type=int, default=15, help="how many kinds of launch to list for the step")
+    p.add_argument("--host-time", action="store_true",
+                   help="also time lucid's own Python per step (wall time minus time inside the double)")
     args = p.parse_args()
     print("Counted on the CPU double of CuPy (tests/fake_cupy): launches, not time.\n")
     print("## Launches per op, float32, recorded (forward; backward of the result with a given dy)\n")
@@ -154,6 +236,11 @@ def main() -> None:
           f"it in its disk cache): {distinct}")
     print(f"\nMost frequent launches in the step (top {args.top}):\n")
     print(markdown_table(["call", "launches"], [[k, v] for k, v in counts.most_common(args.top)]))
+    if args.host_time:  # last: it wraps the double's functions for good
+        own, calls = host_time()
+        print(f"\nlucid's own Python per training step on the GPU path: {own * 1e3:.2f} ms (median of 30 steps, "
+              f"batch 2; {calls} calls into CuPy, whose own cost comes on top; this machine: {os.cpu_count()} "
+              f"CPUs)")
 
 
 if __name__ == "__main__":
