@@ -38,7 +38,8 @@ from harness import markdown_table  # noqa: E402
 from lucid import nn, optim  # noqa: E402
 
 
-def count(fn) -> tuple[int, "fake_cupy.collections.Counter"]:
+def count(fn) -> tuple[int, dict]:
+    """Run ``fn``; return its launches in all and by call."""
     fake_cupy.launches.clear()
     fn()
     counts = fake_cupy.launches.copy()

@@ -51,8 +51,8 @@ def pytest_collection_modifyitems(config, items):
         return
     skip = pytest.mark.skip(reason="needs real CUDA memory (DLPack): the CPU double of CuPy has none")
     for item in items:
-        on_cupy = "gpu" in item.keywords and getattr(item, "callspec", None) is None \
-            or getattr(item, "callspec", None) is not None and item.callspec.params.get("device") == "cupy"
+        callspec = getattr(item, "callspec", None)
+        on_cupy = callspec.params.get("device") == "cupy" if callspec is not None else "gpu" in item.keywords
         if "cuda_memory" in item.keywords and on_cupy:
             item.add_marker(skip)
 

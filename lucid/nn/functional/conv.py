@@ -702,12 +702,12 @@ class MaxPool2d(Function):
     @staticmethod
     def backward(ctx, grad):
         (n, c, h, w), kernel, stride, dilation, pads, out_hw = ctx.geometry
-        xp = backend.xp_of(grad)
-        hp, wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
         gpu = None if isinstance(grad, Tensor) else fused.max_pool_grad(  # CuPy: one gather kernel
             grad, ctx.arg, (n, c, h, w), kernel, stride, dilation, pads, ctx.channels_last)
         if gpu is not None:
             return (gpu,)
+        xp = backend.xp_of(grad)
+        hp, wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
         if ctx.channels_last:  # lay the gradient out like the input (as a convolution's output is), so the
             gpad = xp.permute_dims(backend.zeros((n, hp, wp, c), grad.dtype, like=grad), (0, 3, 1, 2))
         else:                  # elementwise backwards before this op do not mix memory orders
